@@ -1,0 +1,138 @@
+"""cop: a community-of-practice platform for a national workforce program."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import ROOT, Config, load_config
+
+__version__ = "0.1.0"
+
+
+def create_app(config: Config | type | dict[str, Any] | str | None = None) -> Flask:
+    """Build an app: config -> extensions -> blueprints -> sockets -> CLI -> errors -> templates."""
+    cfg = _resolve_config(config)
+    app = Flask(
+        __name__,
+        instance_path=cfg.get("INSTANCE_PATH") or str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(cfg)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _configure_logging(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_sockets(app)
+    _register_cli(app)
+    _register_errors(app)
+    _register_template_helpers(app)
+    return app
+
+
+def _resolve_config(config) -> dict[str, Any]:
+    if config is None or isinstance(config, str):
+        config = load_config(config)
+    elif isinstance(config, type):
+        config = config()
+    if isinstance(config, dict):
+        base = {k: v for k, v in vars(load_config("development")).items() if k.isupper()}
+        base.update(config)
+        return base
+    values = {k: getattr(config, k) for k in dir(config) if k.isupper()}
+    return values
+
+
+def _configure_logging(app: Flask) -> None:
+    if not app.logger.handlers or app.config.get("TESTING"):
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: WAL for concurrent readers, enforced foreign keys, wait instead of failing."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def _init_extensions(app: Flask) -> None:
+    from cop.accounts import auth
+    from cop.core import security
+    from cop.extensions import api, csrf, db, limiter, login_manager, migrate, socketio
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    auth.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    api.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=app.config.get("REDIS_URL"),
+        cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []),
+        manage_session=False,
+    )
+    security.init_app(app)
+    _import_models()
+
+
+def _import_models() -> None:
+    """Every model module, so metadata (and migrations) see all tables."""
+    import cop.accounts.models  # noqa: F401
+    import cop.coalitions.models  # noqa: F401
+    import cop.core.audit  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from cop.accounts.api import blp as accounts_api
+    from cop.accounts.views import bp as accounts_bp
+    from cop.api import init_api
+    from cop.coalitions.api import blp as coalitions_api
+    from cop.coalitions.views import bp as coalitions_bp
+    from cop.core.views import bp as core_bp
+    from cop.extensions import api
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(coalitions_bp)
+    init_api(app)
+    api.register_blueprint(accounts_api)
+    api.register_blueprint(coalitions_api)
+
+
+def _register_sockets(app: Flask) -> None:
+    from cop.core.sockets import register as register_core_sockets
+
+    register_core_sockets()
+
+
+def _register_cli(app: Flask) -> None:
+    from cop.cli import cop_group
+
+    app.cli.add_command(cop_group)
+
+
+def _register_errors(app: Flask) -> None:
+    from cop.core import errors
+
+    errors.init_app(app)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from cop.core.templating import init_app
+
+    init_app(app)

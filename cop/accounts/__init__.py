@@ -1,0 +1,1 @@
+"""Users, roles, invitations, sessions and API tokens."""

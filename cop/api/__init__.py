@@ -1,0 +1,39 @@
+"""The JSON API under /api/v1: bearer tokens, one error format, an OpenAPI document."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_login import current_user
+
+from cop.accounts.auth import bearer_token
+from cop.core.errors import api_error
+from cop.extensions import csrf
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+BEARER_SCHEME = {"type": "http", "scheme": "bearer", "description": "POST /api/v1/tokens"}
+
+
+def init_api(app: Flask) -> None:
+    from cop.extensions import api
+
+    api.spec.components.security_scheme("bearerAuth", BEARER_SCHEME)
+    api.spec.options["security"] = [{"bearerAuth": []}]
+
+    @app.before_request
+    def _api_guard():
+        if not request.path.startswith("/api/"):
+            return None
+        # A bearer token is not sent by browsers on their own: no CSRF check needed.
+        # A session cookie is: a state change made with it needs the CSRF header.
+        if request.method not in SAFE_METHODS and bearer_token(request) is None:
+            if current_user.is_authenticated:
+                csrf.protect()
+        if request.method in {"POST", "PUT", "PATCH"} and request.content_length:
+            if not request.is_json:
+                return api_error(415, "Send JSON with Content-Type: application/json.")
+        return None
+
+
+def exempt_from_form_csrf(blueprint) -> None:
+    csrf.exempt(blueprint)

@@ -1,0 +1,115 @@
+"""`flask --app wsgi cop ...` commands."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import AppGroup
+
+from cop.core.errors import ServiceError
+
+cop_group = AppGroup("cop", help="cop commands: serve, seed-demo, create-user, invite.")
+
+
+@cop_group.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the app with Socket.IO in one process (gevent; no Werkzeug dev server)."""
+    # The flask command has already imported threading and friends; gevent must patch the
+    # standard library before anything else is imported, so start a fresh interpreter.
+    env = dict(os.environ)
+    env.pop("FLASK_RUN_FROM_CLI", None)  # it makes Flask-SocketIO fall back to threading
+    env.setdefault("SOCKETIO_ASYNC_MODE", "gevent")
+    args = [sys.executable, "-m", "cop.server", "--host", host, "--port", str(port)]
+    sys.stdout.flush()
+    os.execve(sys.executable, args, env)
+
+
+@cop_group.command("seed-demo")
+def seed_demo_command() -> None:
+    """Load the demo program (idempotent) and print the demo logins."""
+    from cop.seed import DEMO_PASSWORD, seed_demo
+
+    result = seed_demo()
+    click.echo(f"Demo data: {result['coalitions']} coalitions, {result['users']} users "
+               f"({result['created']} created now).")
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for role, email in result["logins"]:
+        click.echo(f"  {role:<8} {email}")
+
+
+@cop_group.command("seed-if-empty")
+def seed_if_empty() -> None:
+    """Load the demo data only when the database has no users (used by `make run`)."""
+    from cop.accounts.models import User
+    from cop.extensions import db
+
+    if db.session.execute(sa.select(sa.func.count()).select_from(User)).scalar_one() == 0:
+        seed_demo_command.callback()
+    else:
+        click.echo("The database already has users: demo data not loaded.")
+
+
+def _coalition(slug: str | None):
+    from cop.coalitions.models import Coalition
+    from cop.extensions import db
+
+    if not slug:
+        return None
+    coalition = db.session.execute(
+        sa.select(Coalition).where(Coalition.slug == slug)).scalar_one_or_none()
+    if coalition is None:
+        raise click.BadParameter(f"no coalition with the slug {slug!r}", param_hint="--coalition")
+    return coalition
+
+
+@cop_group.command("create-user")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.option("--role", required=True,
+              type=click.Choice(["admin", "coach", "member", "expert", "guest"]))
+@click.option("--coalition", "coalition_slug", default=None, help="coalition slug (members)")
+@click.option("--lead", is_flag=True, help="make the member a lead of the coalition")
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+def create_user(email, name, role, coalition_slug, lead, password_stdin) -> None:
+    """Create an account. Without --password-stdin, the user sets a password by reset link."""
+    from cop.accounts import services
+
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    coalition = _coalition(coalition_slug)
+    if role == "member" and coalition is None:
+        raise click.BadParameter("a member needs --coalition SLUG", param_hint="--coalition")
+    try:
+        user = services.create_user(None, email=email, name=name, role=role, password=password,
+                                    coalition=coalition, as_lead=lead)
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Created {user.role} {user.email} (id {user.id}).")
+
+
+@cop_group.command("invite")
+@click.argument("email")
+@click.option("--role", required=True,
+              type=click.Choice(["admin", "coach", "member", "expert", "guest"]))
+@click.option("--coalition", "coalition_slug", default=None)
+@click.option("--lead", is_flag=True)
+def invite(email, role, coalition_slug, lead) -> None:
+    """Invite someone and print the invitation link."""
+    from cop.accounts import services
+
+    coalition = _coalition(coalition_slug)
+    try:
+        with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+            invitation, token = services.invite(None, email=email, role=role,
+                                                coalition=coalition, as_lead=lead)
+            link = services.invitation_url(token)
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Invitation for {invitation.email} ({invitation.role}), expires "
+               f"{invitation.expires_at:%Y-%m-%d %H:%M} UTC:")
+    click.echo(link)

@@ -1,0 +1,1 @@
+"""Coalitions, their memberships and coach assignments."""

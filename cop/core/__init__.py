@@ -1,0 +1,1 @@
+"""Pieces every feature shares. Imports no feature package."""

@@ -1,0 +1,34 @@
+"""The single-process server behind `flask --app wsgi cop serve`.
+
+gevent patches the standard library first, then the app is built and served by
+gevent's WSGI server, WebSocket included (simple-websocket).
+"""
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import argparse  # noqa: E402
+import logging  # noqa: E402
+import os  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="cop serve")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5000)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("SOCKETIO_ASYNC_MODE", "gevent")
+
+    from cop import create_app
+    from cop.extensions import socketio
+
+    app = create_app()
+    logging.getLogger("cop").info("cop serving on http://%s:%s (%s)", args.host, args.port,
+                                  socketio.async_mode)
+    print(f" * cop serving on http://{args.host}:{args.port}", flush=True)
+    socketio.run(app, host=args.host, port=args.port, log_output=True)
+
+
+if __name__ == "__main__":
+    main()
