@@ -95,6 +95,7 @@ def _import_models() -> None:
     import cop.accounts.models  # noqa: F401
     import cop.coalitions.models  # noqa: F401
     import cop.core.audit  # noqa: F401
+    import cop.notifications.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -1,0 +1,1 @@
+"""Notifications: one service every feature calls; in-app center, email, digests."""
