@@ -15,6 +15,12 @@ from config import ROOT, Config, load_config
 
 __version__ = "0.1.0"
 
+# Feature packages beyond accounts and coalitions. Each has `init_app(app)` in its
+# __init__.py that imports its models and registers its blueprints, API, sockets, CLI,
+# notification kinds and navigation entries. Order matters only for the navigation.
+FEATURES = ("notifications", "forums", "chat", "events", "coaching", "experts", "reporting",
+            "library")
+
 
 def create_app(config: Config | type | dict[str, Any] | str | None = None) -> Flask:
     """Build an app: config -> extensions -> blueprints -> sockets -> CLI -> errors -> templates."""
@@ -30,6 +36,7 @@ def create_app(config: Config | type | dict[str, Any] | str | None = None) -> Fl
     _configure_logging(app)
     _init_extensions(app)
     _register_blueprints(app)
+    _register_features(app)
     _register_sockets(app)
     _register_cli(app)
     _register_errors(app)
@@ -113,6 +120,31 @@ def _register_blueprints(app: Flask) -> None:
     init_api(app)
     api.register_blueprint(accounts_api)
     api.register_blueprint(coalitions_api)
+
+
+def _register_features(app: Flask) -> None:
+    import importlib
+    import importlib.util
+
+    app.extensions.setdefault("cop_nav", [])
+    app.extensions.setdefault("cop_background_tasks", [])
+    for name in FEATURES:
+        if importlib.util.find_spec(f"cop.{name}") is None:
+            continue
+        module = importlib.import_module(f"cop.{name}")
+        init = getattr(module, "init_app", None)
+        if init is not None:
+            init(app)
+
+
+def add_nav_item(app: Flask, endpoint: str, label: str, visible=None) -> None:
+    """A primary-navigation entry; `visible(user) -> bool` decides who sees it."""
+    app.extensions.setdefault("cop_nav", []).append((endpoint, label, visible))
+
+
+def add_background_task(app: Flask, target) -> None:
+    """A long-running task `target(app)` that `cop serve` starts in the same process."""
+    app.extensions.setdefault("cop_background_tasks", []).append(target)
 
 
 def _register_sockets(app: Flask) -> None:
