@@ -90,6 +90,7 @@ def _init_extensions(app: Flask) -> None:
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=app.config.get("REDIS_URL"),
+        channel=app.config.get("SOCKETIO_CHANNEL", "cop-socketio"),
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []),
         manage_session=False,
     )
