@@ -27,7 +27,7 @@ def serve(host: str, port: int) -> None:
     env.setdefault("SOCKETIO_ASYNC_MODE", "gevent")
     args = [sys.executable, "-m", "cop.server", "--host", host, "--port", str(port)]
     sys.stdout.flush()
-    os.execve(sys.executable, args, env)
+    os.execve(sys.executable, args, env)  # noqa: S606 - our own interpreter, fixed argv
 
 
 @cop_group.command("seed-demo")

@@ -26,12 +26,12 @@ def init_api(app: Flask) -> None:
             return None
         # A bearer token is not sent by browsers on their own: no CSRF check needed.
         # A session cookie is: a state change made with it needs the CSRF header.
-        if request.method not in SAFE_METHODS and bearer_token(request) is None:
-            if current_user.is_authenticated:
-                csrf.protect()
-        if request.method in {"POST", "PUT", "PATCH"} and request.content_length:
-            if not request.is_json:
-                return api_error(415, "Send JSON with Content-Type: application/json.")
+        unsafe = request.method not in SAFE_METHODS
+        if unsafe and bearer_token(request) is None and current_user.is_authenticated:
+            csrf.protect()
+        sends_body = request.method in {"POST", "PUT", "PATCH"} and request.content_length
+        if sends_body and not request.is_json:
+            return api_error(415, "Send JSON with Content-Type: application/json.")
         return None
 
 
