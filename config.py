@@ -7,6 +7,7 @@ commands can change the environment before building an app.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -26,18 +27,44 @@ def _int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def _list(name: str) -> list[str]:
+    value = os.environ.get(name, "")
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
 def instance_path() -> Path:
     return Path(os.environ.get("COP_INSTANCE_PATH", ROOT / "instance")).resolve()
 
 
 def dev_secret_key(folder: Path) -> str:
-    """A key generated once and kept under instance/, so sessions survive restarts."""
+    """A key generated once and kept under instance/, so sessions survive restarts.
+
+    The file is written whole, readable by the owner only, and published with a hard link
+    that fails if another process got there first: concurrent starts agree on one key.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    key = _read_key(path)
+    if key:
+        return key
+    path.unlink(missing_ok=True)  # empty or unreadable: replace it
+    tmp = folder / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+        with contextlib.suppress(FileExistsError):  # another process won the race: use its key
+            os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return _read_key(path)
+
+
+def _read_key(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        return ""
 
 
 class Config:
@@ -56,11 +83,31 @@ class Config:
         self.SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE") or "threading"
         # Several deployments (or test runs) can share one Redis with distinct channels.
         self.SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "cop-socketio")
+        # Origins allowed at the Socket.IO handshake. None means "same origin only" to
+        # python-engineio; an empty list would switch the check off entirely, so never use [].
+        self.SOCKETIO_CORS_ORIGINS = _list("SOCKETIO_CORS_ORIGINS") or None
+        # Largest Engine.IO packet accepted (bytes): a 4,000-character message at 4 bytes a
+        # character, JSON-escaped, fits well; bigger frames close the connection.
+        self.SOCKETIO_MAX_HTTP_BUFFER_SIZE = _int("SOCKETIO_MAX_HTTP_BUFFER_SIZE", 64 * 1024)
+
+        # Chat (cop/chat, docs/chat-protocol.md).
+        self.CHAT_MAX_BODY = _int("CHAT_MAX_BODY", 4000)
+        self.CHAT_SEND_RATE = os.environ.get("CHAT_SEND_RATE", "20 per 10 seconds")
+        self.CHAT_HISTORY_PAGE_MAX = _int("CHAT_HISTORY_PAGE_MAX", 500)
+        self.CHAT_TYPING_INTERVAL = float(os.environ.get("CHAT_TYPING_INTERVAL", "2"))
+        # How often each server process re-checks its sockets' sessions, tokens and rooms.
+        self.CHAT_ACCESS_CHECK_SECONDS = float(os.environ.get("CHAT_ACCESS_CHECK_SECONDS", "0.5"))
+        # Presence changes are batched per room for this long (0: sent at once).
+        self.CHAT_PRESENCE_INTERVAL = float(os.environ.get("CHAT_PRESENCE_INTERVAL", "1"))
+        self.CHAT_DM_MAX_MEMBERS = _int("CHAT_DM_MAX_MEMBERS", 8)
+        self.CHAT_MUTE_MAX_MINUTES = _int("CHAT_MUTE_MAX_MINUTES", 7 * 24 * 60)
         self.RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "cop")
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_HEADERS_ENABLED = True
         self.LOGIN_FAILURE_LIMIT = os.environ.get("LOGIN_FAILURE_LIMIT", "5 per 15 minutes")
+        # Per IP: looser, since a whole office may share one address.
+        self.LOGIN_IP_FAILURE_LIMIT = os.environ.get("LOGIN_IP_FAILURE_LIMIT", "30 per 15 minutes")
 
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
         self.MAIL_PORT = _int("MAIL_PORT", 25)
@@ -70,6 +117,19 @@ class Config:
         self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
         self.MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "cop <no-reply@cop.example.org>")
         self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+        # The email outbox (cop.notifications): retries with exponential backoff, then "failed".
+        self.MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 8)
+        self.MAIL_RETRY_BASE_SECONDS = _int("MAIL_RETRY_BASE_SECONDS", 60)
+        self.MAIL_RETRY_MAX_SECONDS = _int("MAIL_RETRY_MAX_SECONDS", 6 * 3600)
+        self.MAIL_CLAIM_SECONDS = _int("MAIL_CLAIM_SECONDS", 300)
+        self.MAIL_KEEP_SENT_DAYS = _int("MAIL_KEEP_SENT_DAYS", 30)
+        self.UNSUBSCRIBE_TOKEN_DAYS = _int("UNSUBSCRIBE_TOKEN_DAYS", 90)
+        # Background jobs (reminders, digests, outbox): in `cop serve` unless turned off,
+        # and in any number of `flask cop worker` processes.
+        self.JOBS_EMBEDDED = _bool("JOBS_EMBEDDED", True)
+        self.JOBS_INTERVAL_SECONDS = _int("JOBS_INTERVAL_SECONDS", 15)
+        self.JOBS_PERIODIC_SECONDS = _int("JOBS_PERIODIC_SECONDS", 60)
+        self.JOBS_LEASE_SECONDS = _int("JOBS_LEASE_SECONDS", 600)
 
         self.SESSION_COOKIE_NAME = "cop_session"
         self.SESSION_COOKIE_HTTPONLY = True
@@ -114,22 +174,30 @@ class ProductionConfig(Config):
         )
 
 
+TEST_SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+
+
 class TestConfig(Config):
+    __test__ = False  # not a pytest test class, whatever its name
     ENV_NAME = "test"
     TESTING = True
 
     def __init__(self) -> None:
         super().__init__()
-        self.SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+        self.SECRET_KEY = TEST_SECRET_KEY  # the same in every run, whatever the environment
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
             os.environ.get("TEST_DATABASE_URL", "sqlite://")
         )
         self.SOCKETIO_ASYNC_MODE = "threading"
+        self.CHAT_PRESENCE_INTERVAL = 0.0
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.MAIL_SERVER = None
         self.ARGON2_TIME_COST = 1
         self.ARGON2_MEMORY_COST = 1024
         self.SERVER_NAME = None
+
+    def default_secret_key(self, folder: Path) -> str:
+        return TEST_SECRET_KEY
 
 
 CONFIGS = {"development": Config, "production": ProductionConfig, "test": TestConfig}

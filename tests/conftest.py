@@ -7,6 +7,7 @@ in CI (CI=true) it is an error.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import secrets
@@ -15,6 +16,7 @@ from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from tests import factories
 
@@ -77,6 +79,15 @@ def database_url(tmp_path_factory):
         yield url
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets a fresh app context (fresh `g`, fresh DB
+    session), as in production. Without it, requests would share the app context the
+    autouse fixture pushes, and Flask-Login's cached user would leak between clients."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     from config import TestConfig
@@ -86,6 +97,7 @@ def app(database_url, tmp_path_factory):
     os.environ["COP_INSTANCE_PATH"] = str(tmp_path_factory.mktemp("instance"))
     os.environ["TEST_DATABASE_URL"] = database_url
     application = create_app(TestConfig)
+    application.test_client_class = IsolatedClient
     with application.app_context():
         db.create_all()
     yield application
@@ -131,6 +143,17 @@ def db(app):
     from cop.extensions import db as _db
 
     return _db
+
+
+@pytest.fixture
+def fresh(db):
+    """fresh() -> forget what the test's own session holds, so the next read sees the database."""
+
+    def _fresh():
+        db.session.rollback()
+        db.session.expire_all()
+
+    return _fresh
 
 
 @pytest.fixture

@@ -7,18 +7,19 @@ from flask import abort
 from flask.views import MethodView
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
+from sqlalchemy.orm import selectinload
 
-from cop.accounts import services
+from cop.accounts import auth, services
 from cop.accounts.models import ApiToken
 from cop.accounts.schemas import (
-    MembershipSchema,
     MeSchema,
     NewTokenSchema,
     TokenRequestSchema,
     TokenSchema,
 )
 from cop.api import exempt_from_form_csrf
-from cop.coalitions.models import CoachAssignment, Membership
+from cop.coalitions.models import CoachAssignment, Coalition, Membership
+from cop.core.models import utcnow
 from cop.extensions import db, limiter
 
 blp = Blueprint("accounts_api", __name__, url_prefix="/api/v1", description="Accounts and tokens")
@@ -36,16 +37,18 @@ class Tokens(MethodView):
     @blp.response(201, NewTokenSchema)
     @blp.alt_response(401, description="Wrong email or password")
     @blp.alt_response(429, description="Too many failed attempts")
-    @limiter.limit(lambda: _login_limit(), deduct_when=_failed)
+    @limiter.limit(auth.login_ip_limit, deduct_when=_failed)
+    @limiter.shared_limit(auth.login_limit, "login-email", key_func=auth.login_email_key,
+                          deduct_when=_failed)
     def post(self, data):
         """Exchange email and password for a bearer token."""
         user = services.authenticate(data["email"], data["password"])
         if user is None:
             abort(401, description="Wrong email or password.")
         token, raw = services.create_api_token(user, name=data.get("name", ""))
-        result = NewTokenSchema().dump(token)
-        result["token"] = raw
-        return result
+        # The response schema serialises: hand it values, not an already dumped dict.
+        fields = ("id", "name", "prefix", "created_at", "expires_at", "last_used_at")
+        return {**{f: getattr(token, f) for f in fields}, "token": raw}
 
     @login_required
     @blp.response(200, TokenSchema(many=True))
@@ -53,7 +56,8 @@ class Tokens(MethodView):
         """List your active tokens."""
         return db.session.execute(
             sa.select(ApiToken)
-            .where(ApiToken.user_id == current_user.id, ApiToken.revoked_at.is_(None))
+            .where(ApiToken.user_id == current_user.id, ApiToken.revoked_at.is_(None),
+                   ApiToken.expires_at > utcnow())
             .order_by(ApiToken.created_at.desc())
         ).scalars().all()
 
@@ -89,20 +93,24 @@ class Me(MethodView):
     @blp.response(200, MeSchema)
     def get(self):
         """The authenticated user."""
-        user = current_user
+        user = current_user._get_current_object()
         memberships = db.session.execute(
-            sa.select(Membership).where(Membership.user_id == user.id)
+            sa.select(Membership)
+            .options(selectinload(Membership.coalition))
+            .where(Membership.user_id == user.id)
         ).scalars().all()
         coached = db.session.execute(
-            sa.select(CoachAssignment).where(CoachAssignment.coach_id == user.id)
+            sa.select(Coalition.slug)
+            .join(CoachAssignment, CoachAssignment.coalition_id == Coalition.id)
+            .where(CoachAssignment.coach_id == user.id)
+            .order_by(Coalition.slug)
         ).scalars().all()
-        data = MeSchema().dump(user)
-        data["coalitions"] = MembershipSchema(many=True).dump(memberships)
-        data["coached_coalitions"] = sorted(a.coalition.slug for a in coached)
+        # Values for the response schema to serialise (it dumps; do not dump twice).
+        data = {f: getattr(user, f) for f in ME_FIELDS}
+        data["coalitions"] = memberships
+        data["coached_coalitions"] = list(coached)
         return data
 
 
-def _login_limit() -> str:
-    from flask import current_app
+ME_FIELDS = ("id", "email", "name", "role", "organization", "title", "timezone", "initials")
 
-    return current_app.config["LOGIN_FAILURE_LIMIT"]

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Flask, current_app, request, session
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from cop.accounts.models import ApiToken, User, UserSession
 from cop.core.models import utcnow
@@ -41,6 +41,10 @@ def _unauthorized():
 
 
 def load_user_from_session(token: str) -> User | None:
+    # An API request that names a bearer token is about that token only: a session
+    # cookie riding along must not stand in for a bad token (nor skip the CSRF check).
+    if request.path.startswith("/api/") and bearer_token(request) is not None:
+        return None
     return user_for_session_token(token)
 
 
@@ -59,6 +63,7 @@ def user_for_session_token(token: str | None) -> User | None:
     if not user.active:
         return None
     user.current_session_id = user_session.id
+    user.current_token_id = None
     user._login_token = token
     if now - user_session.last_seen_at > TOUCH_INTERVAL:
         user_session.last_seen_at = now
@@ -95,7 +100,31 @@ def user_for_api_token(raw: str | None) -> User | None:
         db.session.commit()
     user = token.user
     user.current_token_id = token.id
+    user.current_session_id = None
     return user
+
+
+def login_limit() -> str:
+    """How many failed logins an email (and an address) may have: LOGIN_FAILURE_LIMIT."""
+    return current_app.config["LOGIN_FAILURE_LIMIT"]
+
+
+def login_ip_limit() -> str:
+    """How many failed logins one IP address may have: LOGIN_IP_FAILURE_LIMIT (looser)."""
+    return current_app.config.get("LOGIN_IP_FAILURE_LIMIT", "30 per 15 minutes")
+
+
+def login_email_key() -> str:
+    """Rate-limit key of a login attempt: the email tried, from the form or the JSON body.
+
+    The login page and POST /api/v1/tokens share it (one scope), so the API is no way
+    around the throttle of the page.
+    """
+    email = request.form.get("email")
+    if email is None and request.is_json:
+        data = request.get_json(silent=True)
+        email = data.get("email") if isinstance(data, dict) else None
+    return "login-email:" + (email if isinstance(email, str) else "").strip().lower()[:254]
 
 
 def start_session(user: User) -> str:
@@ -110,6 +139,10 @@ def start_session(user: User) -> str:
         ip=(request.remote_addr or "")[:64],
     )
     db.session.add(record)
+    # Logging in again on a logged-in browser replaces its session rather than adding one.
+    previous = getattr(current_user, "current_session_id", None)
+    if previous is not None:
+        db.session.execute(sa.delete(UserSession).where(UserSession.id == previous))
     user.last_login_at = utcnow()
     db.session.commit()
     session.clear()  # a new session at login: nothing from before carries over

@@ -14,9 +14,24 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
+try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
+    from wtforms import SelectChoice
+except ImportError:  # WTForms 3.2
+    SelectChoice = None
+
 from cop.accounts.models import BIO_MAX, EMAIL_MAX, NAME_MAX, ROLE_LABELS, TEXT_MAX
 from cop.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from cop.core.timezones import US_TIMEZONES
+
+
+def choices(pairs) -> list:
+    """(value, label) pairs as SelectField choices, in the form this WTForms wants."""
+    if SelectChoice is None:
+        return [(value, label) for value, label in pairs]
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+ROLE_CHOICES = [(r.value, label) for r, label in ROLE_LABELS.items()]
 
 
 class LoginForm(FlaskForm):
@@ -61,7 +76,9 @@ class ProfileForm(FlaskForm):
     name = StringField("Full name", validators=[DataRequired(), Length(max=NAME_MAX)])
     organization = StringField("Organization", validators=[Optional(), Length(max=TEXT_MAX)])
     title = StringField("Job title", validators=[Optional(), Length(max=TEXT_MAX)])
-    timezone = SelectField("Time zone", choices=[(tz, f"{label} ({tz})") for tz, label in US_TIMEZONES])
+    timezone = SelectField(
+        "Time zone", choices=choices((tz, f"{label} ({tz})") for tz, label in US_TIMEZONES)
+    )
     bio = TextAreaField(
         "About you", description="Markdown is supported.",
         validators=[Optional(), Length(max=BIO_MAX)],
@@ -70,13 +87,14 @@ class ProfileForm(FlaskForm):
 
 class InviteForm(FlaskForm):
     email = EmailField("Email address", validators=[DataRequired(), Email(), Length(max=EMAIL_MAX)])
-    role = SelectField("Role", choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    # The service decides who may give which role (a refusal is a 403), not the choice list.
+    role = SelectField("Role", choices=choices(ROLE_CHOICES), validate_choice=False)
     coalition = SelectField("Coalition", choices=[], validate_choice=False)
     as_lead = BooleanField("Coalition lead")
 
 
 class AdminUserForm(FlaskForm):
-    role = SelectField("Role", choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    role = SelectField("Role", choices=choices(ROLE_CHOICES))
     active = BooleanField("Account active")
 
 

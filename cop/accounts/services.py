@@ -34,7 +34,6 @@ from cop.core.security import hash_token, new_token
 from cop.core.timezones import is_valid_timezone
 from cop.extensions import db
 
-
 # ---------------------------------------------------------------- checks
 
 
@@ -282,20 +281,31 @@ def find_invitation(token: str) -> Invitation:
 def accept_invitation(token: str, *, name: str, password: str) -> User:
     invitation = find_invitation(token)
     coalition = db.session.get(Coalition, invitation.coalition_id) if invitation.coalition_id else None
+    # Every check before the claim, so a refusal leaves the invitation usable.
+    check_text(name, "name", NAME_MAX, required=True)
     check_password(password, invitation.email)
+    if email_taken(invitation.email):
+        raise Conflict(f"An account with {invitation.email} already exists. Log in instead.",
+                       field="email")
     # Claim the invitation atomically: a second concurrent accept updates no row.
     claimed = db.session.execute(
         sa.update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
+        .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None),
+               Invitation.revoked_at.is_(None))
         .values(accepted_at=utcnow())
     ).rowcount
     if claimed != 1:
         db.session.rollback()
-        raise ServiceError("This invitation was already used. Log in instead.", status=410)
-    user = create_user(
-        None, email=invitation.email, name=name, role=invitation.role, password=password,
-        coalition=coalition, as_lead=invitation.as_lead, commit=False,
-    )
+        raise ServiceError("This invitation was already used. Log in instead.", status=410,
+                           code="gone")
+    try:
+        user = create_user(
+            None, email=invitation.email, name=name, role=invitation.role, password=password,
+            coalition=coalition, as_lead=invitation.as_lead, commit=False,
+        )
+    except ServiceError:
+        db.session.rollback()  # un-claim: nothing half-saved
+        raise
     audit.record(user, "invitation.accept", invitation, email=invitation.email)
     db.session.commit()
     return user

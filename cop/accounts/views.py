@@ -25,6 +25,7 @@ from cop.accounts.forms import (
     ProfileForm,
     ResetPasswordForm,
     RevokeForm,
+    choices,
 )
 from cop.accounts.models import Invitation, Role
 from cop.accounts.permissions import (
@@ -42,14 +43,6 @@ from cop.extensions import db, limiter
 bp = Blueprint("accounts", __name__)
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_FAILURE_LIMIT"]
-
-
-def _email_key() -> str:
-    return "login-email:" + (request.form.get("email") or "").strip().lower()[:254]
-
-
 def _login_failed(response) -> bool:
     return response.status_code != 303
 
@@ -63,8 +56,9 @@ def _form_error(form, exc: ServiceError) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_login_failed)
-@limiter.limit(_login_limit, key_func=_email_key, methods=["POST"], deduct_when=_login_failed)
+@limiter.limit(auth.login_ip_limit, methods=["POST"], deduct_when=_login_failed)
+@limiter.shared_limit(auth.login_limit, "login-email", key_func=auth.login_email_key,
+                      methods=["POST"], deduct_when=_login_failed)
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if current_user.is_authenticated and request.method == "GET":
@@ -94,10 +88,11 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
+        minutes = current_app.config["PASSWORD_RESET_TTL_SECONDS"] // 60
         flash("If an account uses that address, a reset link is on its way. "
-              "It works for one hour.", "info")
+              f"It works for {minutes} minutes.", "info")
         return redirect(url_for("accounts.login"), code=303)
-    return render_template("accounts/forgot_password.html", form=form)
+    return render_template("accounts/forgot_password.html", form=form), (400 if form.errors else 200)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -112,7 +107,8 @@ def reset_password(token: str):
         else:
             flash("Your password is changed. Log in with the new one.", "success")
             return redirect(url_for("accounts.login"), code=303)
-    return render_template("accounts/reset_password.html", form=form, user=user)
+    return render_template("accounts/reset_password.html", form=form,
+                           user=user), (400 if form.errors else 200)
 
 
 @bp.route("/invitations/accept/<token>", methods=["GET", "POST"])
@@ -131,7 +127,8 @@ def accept_invitation(token: str):
             auth.start_session(user)
             flash(f"Welcome to cop, {user.name}.", "success")
             return redirect(url_for("accounts.edit_profile"), code=303)
-    return render_template("accounts/accept_invitation.html", form=form, invitation=invitation)
+    return render_template("accounts/accept_invitation.html", form=form,
+                           invitation=invitation), (400 if form.errors else 200)
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -189,9 +186,9 @@ def new_invitation():
         abort(404)
     coalitions = invitable_coalitions(current_user)
     form = InviteForm()
-    form.coalition.choices = [("", "No coalition")] + [(c.slug, c.name) for c in coalitions]
+    form.coalition.choices = choices([("", "No coalition")] + [(c.slug, c.name) for c in coalitions])
     if not current_user.is_admin:
-        form.role.choices = [(Role.MEMBER.value, "Coalition member")]
+        form.role.choices = choices([(Role.MEMBER.value, Role.MEMBER.label)])
     if form.validate_on_submit():
         coalition = next((c for c in coalitions if c.slug == form.coalition.data), None)
         if form.coalition.data and coalition is None:
@@ -251,19 +248,24 @@ def admin_users():
 def admin_user(user_id: int):
     user = get_user_for_admin_or_404(current_user, user_id)
     form = AdminUserForm(obj=user)
+    refused = False
     if form.validate_on_submit():
         try:
             services.admin_update_user(current_user, user, role=form.role.data,
                                        active=form.active.data)
         except ServiceError as exc:
+            db.session.rollback()
+            db.session.refresh(user)  # show the account as it is, not as asked
             _form_error(form, exc)
+            refused = True
         else:
             flash(f"{user.name}'s account is saved.", "success")
             return redirect(url_for("accounts.admin_user", user_id=user.id), code=303)
     return render_template("accounts/admin_user.html", user=user, form=form,
                            memberships=queries.memberships_of(user),
                            coached=queries.coached_by(user),
-                           events=queries.audit_for_user(user)), (400 if form.errors else 200)
+                           events=queries.audit_for_user(user)), (
+        400 if form.errors or refused else 200)
 
 
 @bp.get("/admin/audit")

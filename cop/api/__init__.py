@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 from flask_login import current_user
+from marshmallow import Schema, fields
 
 from cop.accounts.auth import bearer_token
 from cop.core.errors import api_error
@@ -14,11 +15,26 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 BEARER_SCHEME = {"type": "http", "scheme": "bearer", "description": "POST /api/v1/tokens"}
 
 
+class ErrorBodySchema(Schema):
+    code = fields.String(required=True, metadata={"description": "e.g. unauthorized, invalid"})
+    message = fields.String(required=True, metadata={"description": "for people"})
+    details = fields.Dict(metadata={"description": "per-field messages, when there are any"})
+
+
+class ErrorSchema(Schema):
+    """The one error format of the API (`cop.core.errors.api_error`)."""
+
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
 def init_api(app: Flask) -> None:
     from cop.extensions import api
 
     api.spec.components.security_scheme("bearerAuth", BEARER_SCHEME)
     api.spec.options["security"] = [{"bearerAuth": []}]
+    # flask-smorest documents its own error body; document the one cop really sends.
+    api.spec.components.schemas.pop("Error", None)
+    api.spec.components.schema("Error", schema=ErrorSchema)
 
     @app.before_request
     def _api_guard():

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from cop.core.models import UTCDateTime, utcnow
 from cop.extensions import db
@@ -43,6 +43,15 @@ def _no_update(mapper, connection, target):  # pragma: no cover - guarded by a t
 @event.listens_for(AuditEvent, "before_delete")
 def _no_delete(mapper, connection, target):
     raise AuditLogIsAppendOnly("audit events cannot be deleted")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _no_bulk_change(state):
+    """Bulk UPDATE/DELETE statements bypass the mapper events above: refuse them too."""
+    if (state.is_update or state.is_delete) and any(
+        mapper.class_ is AuditEvent for mapper in state.all_mappers
+    ):
+        raise AuditLogIsAppendOnly("audit events cannot be changed or deleted")
 
 
 def record(actor, action: str, target=None, *, ip: str | None = None, **details: Any) -> AuditEvent:
