@@ -58,8 +58,13 @@ def _resolve_config(config) -> dict[str, Any]:
 
 
 def _configure_logging(app: Flask) -> None:
-    if not app.logger.handlers or app.config.get("TESTING"):
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """INFO and above from cop's loggers reach stderr (mail in development goes there)."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    level = app.config.get("LOG_LEVEL", "INFO")
+    logging.getLogger("cop").setLevel(level)
+    app.logger.setLevel(level)
 
 
 @event.listens_for(Engine, "connect")

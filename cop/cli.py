@@ -55,6 +55,20 @@ def seed_if_empty() -> None:
         click.echo("The database already has users: demo data not loaded.")
 
 
+def _refused(exc: ServiceError) -> click.ClickException:
+    """A use case's refusal as a one-line CLI error that names the field at fault."""
+    return click.ClickException(f"{exc.field}: {exc.message}" if exc.field else exc.message)
+
+
+def _check_membership_options(role: str, coalition_slug: str | None, lead: bool) -> None:
+    """--coalition and --lead describe a coalition member; refuse them for other roles."""
+    if role == "member" and not coalition_slug:
+        raise click.BadParameter("a member needs --coalition SLUG", param_hint="--coalition")
+    if role != "member" and (coalition_slug or lead):
+        raise click.BadParameter(f"--coalition and --lead are for members, not a {role}",
+                                 param_hint="--coalition")
+
+
 def _coalition(slug: str | None):
     from cop.coalitions.models import Coalition
     from cop.extensions import db
@@ -80,15 +94,14 @@ def create_user(email, name, role, coalition_slug, lead, password_stdin) -> None
     """Create an account. Without --password-stdin, the user sets a password by reset link."""
     from cop.accounts import services
 
-    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    _check_membership_options(role, coalition_slug, lead)
     coalition = _coalition(coalition_slug)
-    if role == "member" and coalition is None:
-        raise click.BadParameter("a member needs --coalition SLUG", param_hint="--coalition")
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     try:
         user = services.create_user(None, email=email, name=name, role=role, password=password,
                                     coalition=coalition, as_lead=lead)
     except ServiceError as exc:
-        raise click.ClickException(exc.message) from None
+        raise _refused(exc) from None
     click.echo(f"Created {user.role} {user.email} (id {user.id}).")
 
 
@@ -102,6 +115,7 @@ def invite(email, role, coalition_slug, lead) -> None:
     """Invite someone and print the invitation link."""
     from cop.accounts import services
 
+    _check_membership_options(role, coalition_slug, lead)
     coalition = _coalition(coalition_slug)
     try:
         with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
@@ -109,7 +123,7 @@ def invite(email, role, coalition_slug, lead) -> None:
                                                 coalition=coalition, as_lead=lead)
             link = services.invitation_url(token)
     except ServiceError as exc:
-        raise click.ClickException(exc.message) from None
+        raise _refused(exc) from None
     click.echo(f"Invitation for {invitation.email} ({invitation.role}), expires "
                f"{invitation.expires_at:%Y-%m-%d %H:%M} UTC:")
     click.echo(link)

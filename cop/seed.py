@@ -68,7 +68,17 @@ LAST = ["Brooks", "Nguyen", "Patel", "Garcia", "Johnson", "Kim", "Okonkwo", "Sil
 EXPERTS = [
     ("expert@demo.example.org", "Dr. Leah Morrison", "Fictional Institute for Apprenticeship Research"),
     ("expert2@demo.example.org", "Victor Chen", "Example Utility Workforce Office"),
-]
+    ("expert3@demo.example.org", "Amara Boateng", "Sample Broadband Skills Lab"),
+    ("expert4@demo.example.org", "Luis Herrera", "Placeholder Transit Workforce Center"),
+    ("expert5@demo.example.org", "Grace Whitmore", "Demo Registered Apprenticeship Network"),
+    ("expert6@demo.example.org", "Samir Haddad", "Fictional Advanced Manufacturing Council"),
+    ("expert7@demo.example.org", "Nora Lindqvist", "Illustrative Energy Workforce Center"),
+    ("expert8@demo.example.org", "Kwame Mensah", "Example Supportive Services Collaborative"),
+    ("expert9@demo.example.org", "Elena Castillo", "Sample Employer Engagement Institute"),
+    ("expert10@demo.example.org", "Ben Yazzie", "Demo Tribal Workforce Partnership"),
+    ("expert11@demo.example.org", "Ruth Fontaine", "Fictional Performance Data Studio"),
+    ("expert12@demo.example.org", "Omar Patel", "Illustrative Grant Compliance Office"),
+]  # a dozen outside experts, as in the program
 
 
 def _demo_name(i: int) -> str:

@@ -102,8 +102,8 @@ def app(database_url, tmp_path_factory):
         db.create_all()
     yield application
     with application.app_context():
+        # The database itself is dropped (PostgreSQL) or lives in a temp dir (SQLite).
         db.session.remove()
-        db.drop_all()
         db.engine.dispose()
 
 
@@ -128,14 +128,12 @@ def _app_context(request):
 
 
 def _empty_tables(db) -> None:
+    # DELETE, children first: on PostgreSQL it is ~100x faster than TRUNCATE for the
+    # small tables tests leave behind (TRUNCATE pays a fixed cost per table).
     tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
+        for table in tables:
+            conn.execute(table.delete())
 
 
 @pytest.fixture

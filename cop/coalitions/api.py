@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
 from flask import abort, url_for
 from flask.views import MethodView
 from flask_login import current_user, login_required
@@ -16,6 +18,18 @@ blp = Blueprint("coalitions_api", __name__, url_prefix="/api/v1", description="C
 exempt_from_form_csrf(blp)
 
 
+def directory_visible(view):
+    """404 before anything else (argument checks included) for who may not see coalitions."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not can_view_directory(current_user):
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 def _with_url(coalition):
     coalition.url = url_for("coalitions.detail", slug=coalition.slug, _external=False)
     return coalition
@@ -24,12 +38,11 @@ def _with_url(coalition):
 @blp.route("/coalitions")
 class Coalitions(MethodView):
     @login_required
+    @directory_visible
     @blp.arguments(CoalitionQuerySchema, location="query")
     @blp.response(200, CoalitionSchema(many=True))
     def get(self, args):
         """The coalition directory, filtered by text, state, sector and track."""
-        if not can_view_directory(current_user):
-            abort(404)
         return [_with_url(c) for c in queries.directory(queries.DirectoryFilters(**args))]
 
 

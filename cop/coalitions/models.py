@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 
@@ -49,11 +50,19 @@ STATES = {
 }
 
 
+SLUG_MAX = 80
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def is_valid_slug(slug: str | None) -> bool:
+    return bool(slug) and len(slug) <= SLUG_MAX and SLUG_RE.match(slug) is not None
+
+
 class Coalition(TimestampMixin, db.Model):
     __tablename__ = "coalitions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(sa.String(80), unique=True, nullable=False)
+    slug: Mapped[str] = mapped_column(sa.String(SLUG_MAX), unique=True, nullable=False)
     name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     lead_organization: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     track: Mapped[str] = mapped_column(sa.String(16), nullable=False)

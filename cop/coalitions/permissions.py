@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import abort
 
 from cop.accounts.models import Role, User
-from cop.coalitions.models import CoachAssignment, Coalition, Membership
+from cop.coalitions.models import CoachAssignment, Coalition, Membership, is_valid_slug
 from cop.extensions import db
 
 
@@ -96,6 +96,8 @@ def can_invite_to_coalition(user: User | None, coalition: Coalition) -> bool:
 
 
 def get_coalition_or_404(user: User | None, slug: str) -> Coalition:
+    if not is_valid_slug(slug):
+        abort(404)  # never a query for text no slug can be (e.g. a NUL byte PostgreSQL refuses)
     coalition = db.session.execute(
         sa.select(Coalition).where(Coalition.slug == slug)
     ).scalar_one_or_none()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import sqlalchemy as sa
 
 from cop.accounts.models import Role, User
@@ -16,6 +14,7 @@ from cop.coalitions.models import (
     Membership,
     Sector,
     Track,
+    is_valid_slug,
 )
 from cop.coalitions.permissions import can_manage_coalition, forget_cached_memberships
 from cop.core import audit
@@ -23,7 +22,7 @@ from cop.core.errors import Conflict, PermissionDenied, ServiceError
 from cop.core.markdown import render_markdown
 from cop.extensions import db
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+TEXT_MAX = 200
 
 
 def create_coalition(actor: User | None, *, slug: str, name: str, lead_organization: str,
@@ -32,10 +31,14 @@ def create_coalition(actor: User | None, *, slug: str, name: str, lead_organizat
                      commit: bool = True) -> Coalition:
     if actor is not None and not can_manage_coalition(actor):
         raise PermissionDenied("Only admins create coalitions.")
-    if not SLUG_RE.match(slug or "") or len(slug) > 80:
+    if not is_valid_slug(slug):
         raise ServiceError("The slug uses lowercase letters, digits and dashes.", field="slug")
-    if not name or len(name) > 200:
+    name, lead_organization = (name or "").strip(), (lead_organization or "").strip()
+    if not name or len(name) > TEXT_MAX:
         raise ServiceError("A name of at most 200 characters is required.", field="name")
+    if not lead_organization or len(lead_organization) > TEXT_MAX:
+        raise ServiceError("A lead organization of at most 200 characters is required.",
+                           field="lead_organization")
     if track not in {t.value for t in Track}:
         raise ServiceError("The track is Development or Scaling.", field="track")
     bad_states = [s for s in states if s not in STATES]
@@ -94,6 +97,7 @@ def unassign_coach(actor: User, coalition: Coalition, coach: User) -> None:
     if deleted:
         audit.record(actor, "coalition.coach_unassign", coach, coalition=coalition.slug)
         db.session.commit()
+    forget_cached_memberships(coach)
 
 
 def add_member(actor: User | None, coalition: Coalition, user: User, *, as_lead: bool = False,
@@ -124,13 +128,16 @@ def set_lead(actor: User, membership: Membership, is_lead: bool) -> None:
         audit.record(actor, "coalition.lead_set" if is_lead else "coalition.lead_unset",
                      membership.user, coalition=membership.coalition.slug)
         db.session.commit()
+        forget_cached_memberships(membership.user)
 
 
 def remove_member(actor: User, membership: Membership) -> None:
     coalition = membership.coalition
     if not can_manage_coalition(actor, coalition):
         raise PermissionDenied("Only admins change memberships.")
-    audit.record(actor, "coalition.member_remove", membership.user, coalition=coalition.slug)
+    user = membership.user
+    audit.record(actor, "coalition.member_remove", user, coalition=coalition.slug)
     db.session.delete(membership)
     coalition.member_count = Coalition.member_count - 1
     db.session.commit()
+    forget_cached_memberships(user)

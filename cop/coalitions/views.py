@@ -46,7 +46,7 @@ def detail(slug: str):
     coalition = get_coalition_or_404(current_user, slug)
     form = AssignCoachForm()
     if can_manage_coalition(current_user, coalition):
-        form.coach_id.choices = [(c.id, c.name) for c in queries.assignable_coaches(coalition)]
+        form.offer(queries.assignable_coaches(coalition))
     return render_template(
         "coalitions/detail.html", coalition=coalition, members=queries.members_of(coalition),
         coaches=queries.coaches_of(coalition), assign_form=form, button=PostButtonForm(),
@@ -61,7 +61,7 @@ def assign_coach(slug: str):
     if not can_manage_coalition(current_user, coalition):
         abort(404)
     form = AssignCoachForm()
-    form.coach_id.choices = [(c.id, c.name) for c in queries.assignable_coaches(coalition)]
+    form.offer(queries.assignable_coaches(coalition))
     if not form.validate_on_submit():
         flash("Choose a coach from the list.", "error")
         return redirect(url_for("coalitions.detail", slug=slug), code=303)

@@ -13,6 +13,7 @@ CODES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    410: "gone",
     413: "too_large",
     415: "unsupported_media_type",
     422: "invalid",
@@ -68,7 +69,14 @@ def api_error(status: int, message: str, code: str | None = None, details=None):
     return response
 
 
+def _protocol_headers(exc: HTTPException) -> list[tuple[str, str]]:
+    """Headers the error carries besides its body (Allow on a 405, WWW-Authenticate...)."""
+    return [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+
+
 def _handle_http(exc: HTTPException):
+    if exc.response is not None:  # abort(response): the response is already made
+        return exc.response
     status = exc.code or 500
     if wants_json():
         details = None
@@ -78,13 +86,16 @@ def _handle_http(exc: HTTPException):
         message = exc.description or "Error"
         if status == 422:
             message = "The request body or query is invalid."
-        return api_error(status, message, details=details)
+        response = api_error(status, message, details=details)
+        response.headers.extend(_protocol_headers(exc))
+        return response
     if isinstance(exc, CSRFError):
         message = "Your form expired or was sent from another site. Reload the page and try again."
     else:
         message = exc.description
     template = f"errors/{status}.html" if status in (403, 404, 429) else "errors/generic.html"
-    return render_template(template, status=status, title=exc.name, message=message), status
+    body = render_template(template, status=status, title=exc.name, message=message)
+    return body, status, _protocol_headers(exc)
 
 
 def _handle_service(exc: ServiceError):

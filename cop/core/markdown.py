@@ -25,13 +25,16 @@ ALLOWED_ATTRIBUTES = {
 }
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 EXTENSIONS = ["fenced_code", "tables", "sane_lists", "nl2br"]
+# Column alignment as the `align` attribute: a `style` attribute would be stripped (CSP, nh3).
+EXTENSION_CONFIGS = {"tables": {"use_align_attribute": True}}
 
 
 def render_markdown(text: str | None) -> str:
     """Render user markdown to sanitised HTML. Raw HTML in the input is escaped, never kept."""
     if not text:
         return ""
-    converter = md.Markdown(extensions=[*EXTENSIONS, _EscapeHtml()], output_format="html")
+    converter = md.Markdown(extensions=[*EXTENSIONS, _EscapeHtml()],
+                            extension_configs=EXTENSION_CONFIGS, output_format="html")
     return sanitise_html(converter.convert(text))
 
 

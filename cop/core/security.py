@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, Response
+from flask import Flask, Response, abort, request
 
 CSP = "; ".join(
     [
@@ -52,5 +52,29 @@ def set_security_headers(response: Response) -> Response:
     return response
 
 
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def reject_nul_bytes():
+    """No text input may hold a NUL byte: PostgreSQL refuses it (a 500), SQLite truncates it."""
+    if "\x00" in request.path or _has_nul(list(request.args.items(multi=True))):
+        abort(400, description="The request contains a NUL character.")
+    if request.method in {"POST", "PUT", "PATCH"}:
+        if request.mimetype in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+            if _has_nul(list(request.form.items(multi=True))):
+                abort(400, description="The form contains a NUL character.")
+        elif request.is_json and _has_nul(request.get_json(silent=True)):
+            abort(400, description="The JSON body contains a NUL character.")
+    return None
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(reject_nul_bytes)
     app.after_request(set_security_headers)
