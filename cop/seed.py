@@ -10,6 +10,9 @@ from cop.coalitions import services as coalition_services
 from cop.coalitions.models import Coalition
 from cop.extensions import db
 
+# Features whose demo data `seed-demo` loads, in order (events after chat, ...).
+SEEDED_FEATURES = ("coaching",)
+
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - documented demo credential
 DEMO_DOMAIN = "demo.example.org"
 
@@ -149,7 +152,9 @@ def seed_demo() -> dict:
              title="Subject-matter expert")
     user("guest@demo.example.org", "Pat Guest", Role.GUEST.value, organization="Visiting (demo)")
     db.session.commit()
+    features = seed_features()
     return {
+        "features": features,
         "coalitions": len(coalitions),
         "users": len(existing),
         "created": created,
@@ -163,3 +168,21 @@ def seed_demo() -> dict:
             ("guest", "guest@demo.example.org"),
         ],
     }
+
+
+def seed_features() -> dict[str, object]:
+    """Each feature's own demo data: `cop.<feature>.seed.seed_demo_<feature>()`, idempotent."""
+    import importlib
+    import importlib.util
+
+    results: dict[str, object] = {}
+    for name in SEEDED_FEATURES:
+        if importlib.util.find_spec(f"cop.{name}") is None:
+            continue
+        if importlib.util.find_spec(f"cop.{name}.seed") is None:
+            continue
+        module = importlib.import_module(f"cop.{name}.seed")
+        seeder = getattr(module, f"seed_demo_{name}", None)
+        if seeder is not None:
+            results[name] = seeder()
+    return results
