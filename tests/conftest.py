@@ -269,6 +269,12 @@ class _Inbox:
         self.messages.append(msg)
         return "250 Message accepted for delivery"
 
+    def deliver(self) -> dict:
+        """Run the job runner once, as `cop serve` does in the background: the outbox is sent."""
+        from cop.notifications.jobs import run_once
+
+        return run_once(self.app)
+
     def to(self, address: str) -> list:
         return [m for m in self.messages if address in m.envelope_to]
 
@@ -303,6 +309,7 @@ def smtp_server(app):
     saved = {k: app.config.get(k) for k in ("MAIL_SERVER", "MAIL_PORT")}
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
     inbox.port = port
+    inbox.app = app
     try:
         yield inbox
     finally:

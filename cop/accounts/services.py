@@ -27,7 +27,6 @@ from cop.coalitions.models import Coalition
 from cop.core import audit
 from cop.core.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from cop.core.hashing import short_hash
-from cop.core.mail import send_email
 from cop.core.markdown import render_markdown
 from cop.core.models import utcnow
 from cop.core.security import hash_token, new_token
@@ -247,7 +246,16 @@ def invitation_url(token: str) -> str:
     )
 
 
-def send_invitation_email(invitation: Invitation, token: str) -> bool:
+def _queue_email(to: str, subject: str, text: str) -> None:
+    """Transactional mail goes through the notifications outbox: the job runner sends it,
+    never the user's request (and a bouncing server never breaks the request)."""
+    from cop.notifications.mail import queue_email
+
+    queue_email(to, subject, text)
+
+
+def send_invitation_email(invitation: Invitation, token: str) -> None:
+    """Queue the invitation email (commits)."""
     inviter = invitation.invited_by.name if invitation.invited_by else "The program team"
     link = invitation_url(token)
     text = (
@@ -255,7 +263,8 @@ def send_invitation_email(invitation: Invitation, token: str) -> bool:
         f"Accept the invitation and choose a password:\n{link}\n\n"
         f"The link works once and expires on {invitation.expires_at:%B %d, %Y at %H:%M} UTC."
     )
-    return send_email(invitation.email, "Your invitation to cop", text)
+    _queue_email(invitation.email, "Your invitation to cop", text)
+    db.session.commit()
 
 
 def find_invitation(token: str) -> Invitation:
@@ -349,7 +358,7 @@ def request_password_reset(email: str) -> None:
         f"To choose a new password, open this link within {minutes} minutes:\n{link}\n\n"
         "If it was not you, ignore this message: your password stays as it is."
     )
-    send_email(user.email, "Reset your cop password", text)
+    _queue_email(user.email, "Reset your cop password", text)
     audit.record(None, "user.password_reset_requested", user)
     db.session.commit()
 

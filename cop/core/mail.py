@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -12,11 +13,16 @@ from flask import current_app
 
 log = logging.getLogger("cop.mail")
 
+# Python 3.11's header folding at 78 columns can drop the space between two RFC 2047
+# encoded words ("“Apprenticeship ratios”" arrives as "“Apprenticeshipratios”"). Headers
+# up to RFC 5322's 998 characters are not folded at all, so subjects arrive intact.
+POLICY = policy.default.clone(max_line_length=998)
+
 
 def build_message(to: str, subject: str, text: str, html: str | None = None,
                   headers: dict[str, str] | None = None) -> EmailMessage:
     cfg = current_app.config
-    msg = EmailMessage()
+    msg = EmailMessage(policy=POLICY)
     msg["From"] = cfg["MAIL_DEFAULT_SENDER"]
     msg["To"] = to
     # Header injection guard: a subject is one line.

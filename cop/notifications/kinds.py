@@ -15,6 +15,16 @@ class Delivery(StrEnum):
     WEEKLY = "weekly"  # in-app + weekly digest
 
 
+DELIVERY_LABELS: dict[Delivery, str] = {
+    Delivery.OFF: "Off",
+    Delivery.IN_APP: "In cop only",
+    Delivery.EMAIL: "In cop and by email right away",
+    Delivery.DAILY: "In cop and in a daily email digest",
+    Delivery.WEEKLY: "In cop and in a weekly email digest",
+}
+DIGESTS = (Delivery.DAILY, Delivery.WEEKLY)
+
+
 @dataclass(frozen=True)
 class Kind:
     key: str
@@ -41,6 +51,14 @@ def get_kind(key: str) -> Kind:
         return KINDS[key]
     except KeyError:
         raise KeyError(f"unknown notification kind {key!r}; register it first") from None
+
+
+def kinds_by_group() -> list[tuple[str, list[Kind]]]:
+    """Registered kinds in registration order, grouped (groups in order of first kind)."""
+    groups: dict[str, list[Kind]] = {}
+    for kind in KINDS.values():
+        groups.setdefault(kind.group, []).append(kind)
+    return list(groups.items())
 
 
 # The kinds every feature shares. Features may register more.

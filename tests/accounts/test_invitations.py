@@ -429,6 +429,7 @@ def test_invitation_email_arrives_with_a_working_link(login_as, world, smtp_serv
     response = send_invitation(admin, email="mailed@test.example.org", role="member",
                                coalition="alpha")
     assert response.status_code == 200
+    smtp_server.deliver()
     (message,) = smtp_server.to("mailed@test.example.org")
     assert message["Subject"] == "Your invitation to cop"
     body = smtp_server.text(message)
@@ -449,6 +450,7 @@ def test_refused_invitation_sends_no_email(login_as, world, smtp_server):
     send_invitation(lead, email="nomail@test.example.org", role="member", coalition="beta")
     admin = login_as("admin")
     send_invitation(admin, email=world["expert"].email, role="expert")
+    smtp_server.deliver()
     assert smtp_server.messages == []
 
 

@@ -43,6 +43,7 @@ def ask_for_reset(client, email: str):
 
 
 def reset_path(smtp_server, email: str) -> str:
+    smtp_server.deliver()
     (message,) = smtp_server.to(email)
     links = RESET_LINK_RE.findall(smtp_server.text(message))
     assert len(links) == 1, smtp_server.text(message)
@@ -64,6 +65,7 @@ def test_forgot_password_mails_a_reset_link(client, world, smtp_server):
     assert response.headers["Location"] == "/login"
     assert FORGOT_MESSAGE + " It works for 60 minutes." in client.get("/login").get_data(
         as_text=True)
+    smtp_server.deliver()
     (message,) = smtp_server.to(member.email)
     assert "within 60 minutes" in smtp_server.text(message)
     assert message["Subject"] == "Reset your cop password"
@@ -77,12 +79,14 @@ def test_forgot_password_for_unknown_email_says_the_same_and_sends_nothing(clien
     assert response.status_code == 303
     assert response.headers["Location"] == "/login"
     assert FORGOT_MESSAGE in client.get("/login").get_data(as_text=True)
+    smtp_server.deliver()
     assert smtp_server.messages == []
 
 
 def test_forgot_password_for_deactivated_account_sends_nothing(client, world, smtp_server):
     response = ask_for_reset(client, world["deactivated"].email)
     assert response.status_code == 303
+    smtp_server.deliver()
     assert smtp_server.messages == []
 
 
@@ -90,6 +94,7 @@ def test_forgot_password_with_invalid_email_is_a_form_error(client, world, smtp_
     response = ask_for_reset(client, "not an email")
     assert response.status_code == 400
     assert "Invalid email address" in response.get_data(as_text=True)
+    smtp_server.deliver()
     assert smtp_server.messages == []
 
 
@@ -98,6 +103,7 @@ def test_forgot_password_is_rate_limited(client, world, smtp_server):
         assert ask_for_reset(client, "nobody@test.example.org").status_code == 303
     response = ask_for_reset(client, world["member"].email)
     assert response.status_code == 429
+    smtp_server.deliver()
     assert smtp_server.messages == []
 
 
