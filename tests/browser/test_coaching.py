@@ -23,37 +23,19 @@ COALITION = "Great Lakes Solar Workforce Coalition (demo)"
 
 @pytest.fixture(scope="module")
 def coaching(live_server):
-    """The coaching tables and demo logs on the live server's database.
-
-    Until the lead's Alembic revisions add them, `flask db upgrade` creates neither the
-    coaching tables nor the notifications tables coaching depends on: create just those
-    (if missing), so the other features' migrations are not masked. Remove once migrated."""
+    """The live server's database (migrated, with the demo coaching logs from seed-demo)."""
     import sqlalchemy as sa
 
     from cop.accounts.models import User
-    from cop.coaching import seed_demo_coaching
     from cop.extensions import db
     from cop.notifications.services import update_preferences
 
     app = live_server.app()
     with app.app_context():
-        db.metadata.create_all(db.engine, tables=_tables_of("cop.coaching", "cop.notifications"),
-                               checkfirst=True)
-        seed_demo_coaching()
         lead = db.session.execute(sa.select(User).where(User.email == LEAD)).scalar_one()
         # ACTION_ITEM is in-app by default; the lead chose email (see docs/coaching.md).
         update_preferences(lead, lead, deliveries={"action_item": "email"})
         yield {"app": app, "lead_id": lead.id, "lead_name": lead.name}
-
-
-def _tables_of(*packages: str) -> list:
-    from cop.extensions import db
-
-    tables = {m.local_table for m in db.Model.registry.mappers
-              if m.class_.__module__.startswith(packages)}
-    # Association tables have no class: the coaching ones share the prefix.
-    tables |= {t for t in db.metadata.sorted_tables if t.name.startswith("coaching_")}
-    return [t for t in db.metadata.sorted_tables if t in tables]
 
 
 def _api(base: str, method: str, path: str, body: dict | None = None,

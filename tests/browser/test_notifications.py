@@ -16,13 +16,7 @@ ADMIN = "admin@demo.example.org"
 
 @pytest.fixture(scope="module")
 def live_app(live_server):
-    from cop.extensions import db
-
-    app = live_server.app()
-    with app.app_context():
-        # Creates only what is missing: the notification tables, until their migration lands.
-        db.create_all()
-    return app
+    return live_server.app()
 
 
 def _user(email):
