@@ -68,6 +68,15 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Leave out what features manage outside the ORM (the forums' full-text search)."""
+    try:
+        from cop.forums.search import include_object as forums_include
+    except ImportError:
+        return True
+    return forums_include(obj, name, type_, reflected, compare_to)
+
+
 def render_item(type_, obj, autogen_context):
     """Render cop's column types as the plain SQLAlchemy types they store."""
     if type_ == "type" and obj.__class__.__module__.startswith("cop."):
@@ -97,6 +106,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -38,7 +38,10 @@ def migrated_app(app, monkeypatch, tmp_path_factory):
 
 def _diff(db) -> list:
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        from cop.forums.search import include_object
+
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": include_object})
         return compare_metadata(context, db.metadata)
 
 
