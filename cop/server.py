@@ -9,8 +9,25 @@ from gevent import monkey
 monkey.patch_all()
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
+import socket  # noqa: E402
+
+
+def tcp_nodelay_for_gevent() -> None:
+    """Set TCP_NODELAY on every accepted socket: otherwise an ack written right after a
+    broadcast to the same socket waits for the client's delayed ACK (~40 ms, Nagle)."""
+    from gevent import pywsgi
+
+    original = pywsgi.WSGIHandler.__init__
+
+    def init(self, sock, *args, **kwargs):
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        original(self, sock, *args, **kwargs)
+
+    pywsgi.WSGIHandler.__init__ = init
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -19,6 +36,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=5000)
     args = parser.parse_args(argv)
     os.environ.setdefault("SOCKETIO_ASYNC_MODE", "gevent")
+    tcp_nodelay_for_gevent()
 
     from cop import create_app
     from cop.extensions import socketio

@@ -14,6 +14,7 @@ from flask_login import current_user, login_user, logout_user
 
 from cop.accounts.models import ApiToken, User, UserSession
 from cop.core.models import utcnow
+from cop.core.signals import login_session_ended
 from cop.core.security import hash_token, new_token
 from cop.extensions import db, login_manager
 
@@ -155,6 +156,8 @@ def start_session(user: User) -> str:
 
 def end_session(user: User) -> None:
     if user.current_session_id is not None:
+        # Chat (and any feature with live connections) drops that session's sockets now.
+        login_session_ended.send(user, session_id=user.current_session_id)
         db.session.execute(sa.delete(UserSession).where(UserSession.id == user.current_session_id))
         db.session.commit()
     logout_user()

@@ -1,0 +1,281 @@
+"""This process's /chat sockets: who they are, which rooms they joined, and the watchdog
+that takes them out of rooms (or disconnects them) when access ends.
+
+Handlers re-check access on every event; the watchdog covers what a socket *receives*:
+every CHAT_ACCESS_CHECK_SECONDS each process checks its own sockets' login sessions and
+API tokens (logout, revocation, deactivation -> disconnect) and, for users whose
+access-relevant data changed, their rooms (lost membership -> removed from the room).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from cop.accounts.models import ApiToken, User, UserSession
+from cop.chat import events
+from cop.chat.models import ChatRoom
+from cop.chat.permissions import ROOM_KINDS, can_access_room
+from cop.chat.presence import LocalPresence, make_presence
+from cop.core.models import utcnow
+from cop.extensions import db, socketio
+
+log = logging.getLogger(__name__)
+CHUNK = 500
+
+
+@dataclass
+class Connection:
+    sid: str
+    user_id: int
+    user_name: str
+    session_id: int | None
+    token_id: int | None
+    rooms: dict[int, str] = field(default_factory=dict)  # room id -> kind
+    connected_at: float = field(default_factory=time.monotonic)
+
+
+class ChatState:
+    """Per app (and so per server process): connections, presence, throttles."""
+
+    def __init__(self, app: Flask) -> None:
+        self.connections: dict[str, Connection] = {}
+        self.presence: LocalPresence = make_presence(app.config.get("REDIS_URL"),
+                                                     app.config.get("SOCKETIO_CHANNEL", "cop"))
+        self.fingerprints: dict[int, Hashable] = {}
+        self.typing_seen: dict[tuple[int, int], float] = {}
+        self.pending_presence: dict[int, set[int]] = {}
+        self.names_cache: dict[int, str] = {}
+        self.lock = threading.RLock()
+        self.last_presence_refresh = 0.0
+
+    # -- connections -------------------------------------------------------------------
+    def add(self, sid: str, user: User) -> Connection:
+        conn = Connection(sid, user.id, user.name, user.current_session_id,
+                          None if user.current_session_id else user.current_token_id)
+        with self.lock:
+            self.connections[sid] = conn
+            self.names_cache[user.id] = user.name
+        return conn
+
+    def get(self, sid: str) -> Connection | None:
+        return self.connections.get(sid)
+
+    def pop(self, sid: str) -> Connection | None:
+        with self.lock:
+            return self.connections.pop(sid, None)
+
+    def snapshot(self) -> list[Connection]:
+        with self.lock:
+            return list(self.connections.values())
+
+def chat_state(app: Flask | None = None) -> ChatState:
+    app = app or current_app._get_current_object()
+    return app.extensions["chat"]
+
+
+# --- rooms of a socket ------------------------------------------------------------------
+
+def enter_room(state: ChatState, conn: Connection, room: ChatRoom) -> None:
+    socketio.server.enter_room(conn.sid, events.room_channel(room.id), namespace=events.NAMESPACE)
+    with state.lock:
+        conn.rooms[room.id] = room.kind
+    state.presence.add(room.id, conn.sid, conn.user_id)
+    presence_touched(state, room.id, conn.user_id)
+
+
+def exit_room(state: ChatState, conn: Connection, room_id: int) -> None:
+    socketio.server.leave_room(conn.sid, events.room_channel(room_id), namespace=events.NAMESPACE)
+    with state.lock:
+        conn.rooms.pop(room_id, None)
+    state.presence.remove(room_id, conn.sid)
+    presence_touched(state, room_id, conn.user_id)
+
+
+def forget(state: ChatState, sid: str) -> None:
+    """The socket disconnected: out of every room's presence."""
+    conn = state.pop(sid)
+    if conn is None:
+        return
+    for room_id in list(conn.rooms):
+        state.presence.remove(room_id, sid)
+        presence_touched(state, room_id, conn.user_id)
+
+
+def present_user_ids(state: ChatState, room_id: int) -> set[int]:
+    return state.presence.users(room_id)
+
+
+# --- presence batching --------------------------------------------------------------------
+
+def presence_touched(state: ChatState, room_id: int, user_id: int) -> None:
+    """Someone came or went: tell the room, batched per CHAT_PRESENCE_INTERVAL so hundreds
+    of joins at the start of an event make a few packets, not hundreds squared."""
+    app = current_app._get_current_object()
+    interval = app.config.get("CHAT_PRESENCE_INTERVAL", 1.0)
+    with state.lock:
+        first = room_id not in state.pending_presence
+        state.pending_presence.setdefault(room_id, set()).add(user_id)
+    if interval <= 0:
+        flush_presence(state, room_id)
+    elif first:
+        socketio.start_background_task(_flush_later, app, state, room_id, interval)
+
+
+def _flush_later(app: Flask, state: ChatState, room_id: int, interval: float) -> None:
+    socketio.sleep(interval)
+    with app.app_context():
+        try:
+            flush_presence(state, room_id)
+        finally:
+            db.session.remove()
+
+
+def flush_presence(state: ChatState, room_id: int) -> None:
+    with state.lock:
+        changed = state.pending_presence.pop(room_id, set())
+    if not changed:
+        return
+    present = state.presence.users(room_id)
+    joined = [{"id": uid, "name": state.names_cache.get(uid, "")}
+              for uid in sorted(changed & present)]
+    left = sorted(changed - present)
+    events.presence_changed(room_id, joined, left)
+
+
+# --- the access watchdog ------------------------------------------------------------------
+
+def _chunks(ids: list[int]):
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i:i + CHUNK]
+
+
+def _live_credentials(conns: list[Connection]) -> tuple[set[int], set[int], dict[int, tuple]]:
+    """Session ids still open, token ids still usable, and (role, active) per user."""
+    now = utcnow()
+    session_ids = sorted({c.session_id for c in conns if c.session_id is not None})
+    token_ids = sorted({c.token_id for c in conns if c.token_id is not None})
+    user_ids = sorted({c.user_id for c in conns})
+    sessions: set[int] = set()
+    for chunk in _chunks(session_ids):
+        sessions.update(db.session.execute(
+            sa.select(UserSession.id).where(UserSession.id.in_(chunk),
+                                            UserSession.expires_at > now)).scalars())
+    tokens: set[int] = set()
+    for chunk in _chunks(token_ids):
+        tokens.update(db.session.execute(
+            sa.select(ApiToken.id).where(ApiToken.id.in_(chunk), ApiToken.revoked_at.is_(None),
+                                         ApiToken.expires_at > now)).scalars())
+    users: dict[int, tuple] = {}
+    for chunk in _chunks(user_ids):
+        users.update({uid: (role, active) for uid, role, active in db.session.execute(
+            sa.select(User.id, User.role, User.active).where(User.id.in_(chunk)))})
+    return sessions, tokens, users
+
+
+def credential_ok(conn: Connection, sessions: set[int], tokens: set[int],
+                  users: dict[int, tuple]) -> bool:
+    role_active = users.get(conn.user_id)
+    if role_active is None or not role_active[1]:
+        return False
+    if conn.session_id is not None:
+        return conn.session_id in sessions
+    return conn.token_id in tokens
+
+
+def end_connection(state: ChatState, conn: Connection) -> None:
+    """Tell the socket why, then disconnect it from /chat (this process owns it)."""
+    events.session_ended(conn.sid)
+    forget(state, conn.sid)
+    try:
+        socketio.server.disconnect(conn.sid, namespace=events.NAMESPACE)
+    except Exception:  # noqa: BLE001 - it may have gone already
+        log.debug("chat: disconnect of %s failed", conn.sid, exc_info=True)
+
+
+def _fingerprints(conns: list[Connection], users: dict[int, tuple]) -> dict[int, tuple]:
+    by_kind: dict[str, set[int]] = {}
+    for conn in conns:
+        for kind in conn.rooms.values():
+            by_kind.setdefault(kind, set()).add(conn.user_id)
+    parts: dict[int, list] = {c.user_id: [users.get(c.user_id)] for c in conns}
+    for kind, uids in sorted(by_kind.items()):
+        rules = ROOM_KINDS.get(kind)
+        if rules is None or rules.access_fingerprint is None:
+            # No way to tell cheaply: these users' rooms are re-checked every sweep.
+            for uid in uids:
+                parts[uid].append((kind, time.monotonic()))
+            continue
+        ids = sorted(uids)
+        values: dict[int, Hashable] = {}
+        for chunk in _chunks(ids):
+            values.update(rules.access_fingerprint(chunk))
+        for uid in uids:
+            parts[uid].append((kind, values.get(uid)))
+    return {uid: tuple(p) for uid, p in parts.items()}
+
+
+def sweep(app: Flask) -> dict[str, int]:
+    """One pass of the watchdog over this process's sockets. Needs an app context."""
+    state = chat_state(app)
+    conns = state.snapshot()
+    result = {"disconnected": 0, "removed": 0, "checked": 0}
+    if not conns:
+        state.fingerprints.clear()
+        return result
+    sessions, tokens, users = _live_credentials(conns)
+    alive = []
+    for conn in conns:
+        if credential_ok(conn, sessions, tokens, users):
+            alive.append(conn)
+        else:
+            end_connection(state, conn)
+            result["disconnected"] += 1
+    with_rooms = [c for c in alive if c.rooms]
+    prints = _fingerprints(with_rooms, users)
+    changed = {uid for uid, fp in prints.items() if state.fingerprints.get(uid) != fp}
+    for uid in changed:
+        user = db.session.get(User, uid)
+        for conn in (c for c in with_rooms if c.user_id == uid):
+            for room_id in list(conn.rooms):
+                result["checked"] += 1
+                room = db.session.get(ChatRoom, room_id)
+                if not can_access_room(user, room):
+                    exit_room(state, conn, room_id)
+                    events.room_removed(conn.sid, room_id)
+                    result["removed"] += 1
+    state.fingerprints = {uid: fp for uid, fp in prints.items()}
+    now = time.monotonic()
+    if now - state.last_presence_refresh > 20:
+        state.presence.refresh()
+        state.last_presence_refresh = now
+    return result
+
+
+def access_watchdog(app: Flask) -> None:
+    """Background task started by `cop serve` in every server process."""
+    interval = app.config.get("CHAT_ACCESS_CHECK_SECONDS", 0.5)
+    while True:
+        socketio.sleep(interval)
+        try:
+            with app.app_context():
+                try:
+                    sweep(app)
+                finally:
+                    db.session.remove()
+        except Exception:  # noqa: BLE001 - keep watching; the next pass may succeed
+            log.exception("chat access watchdog pass failed")
+            socketio.sleep(min(5.0, interval * 4))
+
+
+def login_session_ended(session_id: int | None) -> None:
+    """The hook for logout (accounts.auth.end_session): tell that session's sockets, in all
+    processes, right away. Safe to call outside a socket context; never raises."""
+    if session_id is not None:
+        events.login_session_ended(session_id)
