@@ -14,8 +14,8 @@ from flask_login import current_user, login_user, logout_user
 
 from cop.accounts.models import ApiToken, User, UserSession
 from cop.core.models import utcnow
-from cop.core.signals import login_session_ended
 from cop.core.security import hash_token, new_token
+from cop.core.signals import login_session_ended
 from cop.extensions import db, login_manager
 
 # Do not write last_seen_at on every request: once per this interval is enough.
