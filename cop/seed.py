@@ -11,7 +11,7 @@ from cop.coalitions.models import Coalition
 from cop.extensions import db
 
 # Features whose demo data `seed-demo` loads, in order (events after chat, ...).
-SEEDED_FEATURES = ("forums", "chat", "coaching")
+SEEDED_FEATURES = ("forums", "chat", "events", "coaching", "reporting")
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - documented demo credential
 DEMO_DOMAIN = "demo.example.org"

@@ -20,7 +20,10 @@ POLICY = policy.default.clone(max_line_length=998)
 
 
 def build_message(to: str, subject: str, text: str, html: str | None = None,
-                  headers: dict[str, str] | None = None) -> EmailMessage:
+                  headers: dict[str, str] | None = None,
+                  attachments: list[dict] | None = None) -> EmailMessage:
+    """`attachments`: [{"filename", "content_type" (text/...), "content" (text), "params"}],
+    e.g. an event's .ics as text/calendar."""
     cfg = current_app.config
     msg = EmailMessage(policy=POLICY)
     msg["From"] = cfg["MAIL_DEFAULT_SENDER"]
@@ -33,6 +36,12 @@ def build_message(to: str, subject: str, text: str, html: str | None = None,
     msg.set_content(text)
     if html:
         msg.add_alternative(html, subtype="html")
+    for item in attachments or ():
+        maintype, _, subtype = item["content_type"].partition("/")
+        if maintype != "text" or not subtype:
+            raise ValueError(f"only text attachments are supported, not {item['content_type']}")
+        msg.add_attachment(item["content"], subtype=subtype, filename=item["filename"],
+                           params=dict(item.get("params") or {}))
     return msg
 
 

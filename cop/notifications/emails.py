@@ -10,6 +10,7 @@ plain-text part.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -20,6 +21,16 @@ from cop.core.timezones import localtime, zone
 from cop.notifications.kinds import DELIVERY_LABELS, Delivery, get_kind
 from cop.notifications.mail import queue_email
 from cop.notifications.models import Notification, OutboundEmail
+
+# Files a feature attaches to the immediate emails of one of its kinds (events: the .ics of
+# the event): kind key -> provider(notification, recipient) -> [{"filename", "content_type",
+# "content"}] or None. Called while the email is queued, in the caller's transaction.
+AttachmentProvider = Callable[[Notification, User], list[dict] | None]
+ATTACHMENT_PROVIDERS: dict[str, AttachmentProvider] = {}
+
+
+def register_attachments(kind_key: str, provider: AttachmentProvider) -> None:
+    ATTACHMENT_PROVIDERS[kind_key] = provider
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -68,6 +79,7 @@ def queue_notification_email(notification: Notification, recipient: User,
         "when": localtime(notification.created_at, recipient.timezone),
         **_footer_context(recipient, kind.key),
     }
+    provider = ATTACHMENT_PROVIDERS.get(kind.key)
     return queue_email(
         recipient.email,
         _subject(notification.text),
@@ -75,6 +87,7 @@ def queue_notification_email(notification: Notification, recipient: User,
         _render("notifications/email/notification.html", **context),
         kind=kind.key, user_id=recipient.id,
         headers=unsubscribe_headers(context["unsubscribe_url"]),
+        attachments=provider(notification, recipient) if provider else None,
     )
 
 

@@ -37,10 +37,12 @@ BATCH = 50
 def queue_email(to: str | None, subject: str, text: str, html: str | None = None,
                 kind: str | None = None, *, user_id: int | None = None,
                 headers: dict[str, str] | None = None,
-                not_before: datetime | None = None) -> OutboundEmail | None:
+                not_before: datetime | None = None,
+                attachments: list[dict] | None = None) -> OutboundEmail | None:
     """Add an email to the outbox; the caller commits (then a job runner sends it).
     With no address, nothing is queued (logged), and the caller's work goes on.
-    `not_before`: send no earlier than this (default: now)."""
+    `not_before`: send no earlier than this (default: now). `attachments`: text files,
+    [{"filename", "content_type", "content"}] (see cop.core.mail.build_message)."""
     to = (to or "").strip()
     if not to:
         log.info("no email address: %r not queued", subject[:80])
@@ -48,6 +50,7 @@ def queue_email(to: str | None, subject: str, text: str, html: str | None = None
     email = OutboundEmail(
         to_address=to[:254], subject=" ".join(subject.split())[:300], text_body=text,
         html_body=html, kind=kind, user_id=user_id, headers=dict(headers or {}),
+        attachments=list(attachments) if attachments else None,
         status="pending", attempts=0, next_attempt_at=not_before or utcnow(),
     )
     db.session.add(email)
@@ -75,6 +78,7 @@ class Claimed:
     html: str | None
     headers: dict
     attempts: int
+    attachments: list | None = None
 
 
 def claim(now: datetime, worker: str, limit: int = BATCH) -> tuple[str, list[Claimed]]:
@@ -105,7 +109,7 @@ def claim(now: datetime, worker: str, limit: int = BATCH) -> tuple[str, list[Cla
         .order_by(OutboundEmail.id)
     ).scalars().all()
     claimed = [Claimed(r.id, r.to_address, r.subject, r.text_body, r.html_body,
-                       dict(r.headers or {}), r.attempts) for r in rows]
+                       dict(r.headers or {}), r.attempts, r.attachments) for r in rows]
     db.session.rollback()  # no transaction stays open while talking to the SMTP server
     return ticket, claimed
 
@@ -146,7 +150,7 @@ def deliver(email: Claimed, ticket: str, now: datetime) -> str:
         return "skipped"
     try:
         send_message(build_message(email.to, email.subject, email.text, email.html,
-                                   headers=email.headers))
+                                   headers=email.headers, attachments=email.attachments))
     except (smtplib.SMTPException, OSError, ValueError) as exc:
         return _record_failure(email, ticket, now, exc)
     db.session.execute(

@@ -126,6 +126,8 @@ class OutboundEmail(db.Model):
     text_body: Mapped[str] = mapped_column(sa.Text, nullable=False)
     html_body: Mapped[str | None] = mapped_column(sa.Text)
     headers: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict, nullable=False)
+    # Text files to attach (an event's .ics): [{"filename", "content_type", "content"}].
+    attachments: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON)
     kind: Mapped[str | None] = mapped_column(sa.String(40))
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(sa.String(10), default="pending", nullable=False)
