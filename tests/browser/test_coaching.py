@@ -9,6 +9,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PASSWORD
 
@@ -183,8 +184,9 @@ def test_the_form_shows_errors_accessibly(session_for, coaching):
     s.page.get_by_label("What was done").fill("Short call.")
     s.page.get_by_role("button", name="Save the session log").click()
     summary = s.page.locator("#error-summary")
-    assert summary.is_visible()
-    assert "between 1 minute and 24 hours" in summary.inner_text()
+    # expect() waits for the answer to the POST; is_visible() would not.
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text("between 1 minute and 24 hours")
     s.assert_accessible("session form with errors")
     # The summary links to the field.
     s.page.get_by_role("link", name=re.compile("Duration in minutes")).click()

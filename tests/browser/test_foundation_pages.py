@@ -1,6 +1,7 @@
 """Every page of the foundation, opened in a real browser by the right user, passes axe-core."""
 
 import pytest
+from playwright.sync_api import expect
 
 ADMIN = "admin@demo.example.org"
 LEAD = "lead@demo.example.org"
@@ -62,7 +63,7 @@ def test_form_errors_are_accessible(session_for):
     s.page.get_by_label("Email address").fill("admin@demo.example.org")
     s.page.get_by_label("Password").fill("wrong password")
     s.page.get_by_role("button", name="Log in").click()
-    assert s.page.get_by_text("Wrong email or password").is_visible()
+    expect(s.page.get_by_text("Wrong email or password")).to_be_visible()
     s.assert_accessible("login error")
 
 
