@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ __version__ = "0.1.0"
 # __init__.py that imports its models and registers its blueprints, API, sockets, CLI,
 # notification kinds and navigation entries. Order matters only for the navigation.
 FEATURES = ("notifications", "forums", "chat", "events", "coaching", "experts", "reporting",
-            "library")
+            "library", "commitments")
 
 
 def create_app(config: Config | type | dict[str, Any] | str | None = None) -> Flask:
@@ -41,6 +42,7 @@ def create_app(config: Config | type | dict[str, Any] | str | None = None) -> Fl
     _register_cli(app)
     _register_errors(app)
     _register_template_helpers(app)
+    _init_deployment(app)
     return app
 
 
@@ -134,7 +136,9 @@ def _register_features(app: Flask) -> None:
 
     app.extensions.setdefault("cop_nav", [])
     app.extensions.setdefault("cop_background_tasks", [])
-    for name in FEATURES:
+    only = app.config.get("COP_FEATURES") or os.environ.get("COP_FEATURES")
+    names = [n for n in FEATURES if not only or n in only.split(",")]
+    for name in names:
         if importlib.util.find_spec(f"cop.{name}") is None:
             continue
         module = importlib.import_module(f"cop.{name}")
@@ -151,6 +155,23 @@ def add_nav_item(app: Flask, endpoint: str, label: str, visible=None) -> None:
 def add_background_task(app: Flask, target) -> None:
     """A long-running task `target(app)` that `cop serve` starts in the same process."""
     app.extensions.setdefault("cop_background_tasks", []).append(target)
+
+
+def _init_deployment(app: Flask) -> None:
+    """Behind a reverse proxy (PROXY_FIX = trusted hops): client address, scheme and host
+    from X-Forwarded-*; the outermost WSGI layer, so Socket.IO's handshake sees them too.
+    INSTANCE_NAME: an X-Cop-Instance header naming the process (docs/deployment.md)."""
+    hops = app.config.get("PROXY_FIX") or 0
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    name = app.config.get("INSTANCE_NAME")
+    if name:
+        @app.after_request
+        def _instance_header(response):
+            response.headers["X-Cop-Instance"] = name
+            return response
 
 
 def _register_sockets(app: Flask) -> None:

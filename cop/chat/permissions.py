@@ -30,6 +30,7 @@ from cop.coalitions.permissions import (
     can_view_coalition_private,
     can_view_directory,
 )
+from cop.coalitions.permissions import is_active_user as _active
 from cop.core.models import utcnow
 from cop.extensions import db
 
@@ -67,10 +68,6 @@ def register_room_kind(key: str, *, can_access: AccessPredicate, can_moderate: A
 
 def rules_for(room: ChatRoom) -> RoomKindRules:
     return ROOM_KINDS[room.kind]
-
-
-def _active(user: User | None) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.active)
 
 
 # --- the rules of each kind -------------------------------------------------------------

@@ -13,49 +13,32 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort
 
-from cop.accounts.models import Role, User
+from cop.accounts.models import User
 from cop.coaching.models import ActionItem, CoachingSession
 from cop.coalitions.models import Coalition
 from cop.coalitions.permissions import (
-    coached_coalition_ids,
+    can_moderate_coalition,
+    can_view_coalition_private,
+    coached_scope,
     is_assigned_coach,
     is_lead,
     is_member,
-    memberships_of,
+    is_staff,
+    is_staff_or_member,
+    private_coalition_scope,
 )
+from cop.coalitions.permissions import is_active_user as _active
 from cop.extensions import db
 
-
-def _active(user: User | None) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.active)
-
-
-def is_coaching_staff(user: User | None) -> bool:
-    """Admins and coaches: the people who log sessions."""
-    return _active(user) and user.role in (Role.ADMIN, Role.COACH)
-
-
-def can_use_coaching(user: User | None) -> bool:
-    """The "Coaching" navigation entry: coaches, admins and members of a coalition."""
-    if not _active(user):
-        return False
-    return is_coaching_staff(user) or bool(memberships_of(user))
-
-
-def can_view_session_log(user: User | None, coalition: Coalition) -> bool:
-    """A coalition's coaching history: admins, its assigned coaches, its members."""
-    if not _active(user):
-        return False
-    return user.is_admin or is_assigned_coach(user, coalition) or is_member(user, coalition)
-
-
-def can_view_private_notes(user: User | None, coalition: Coalition) -> bool:
-    return _active(user) and (user.is_admin or is_assigned_coach(user, coalition))
-
-
-def can_log_for(user: User | None, coalition: Coalition) -> bool:
-    """Log a session with the coalition: its assigned coaches and admins."""
-    return _active(user) and (user.is_admin or is_assigned_coach(user, coalition))
+# Admins and coaches: the people who log sessions.
+is_coaching_staff = is_staff
+# The "Coaching" navigation entry: coaches, admins and members of a coalition.
+can_use_coaching = is_staff_or_member
+# A coalition's coaching history: admins, its assigned coaches, its members.
+can_view_session_log = can_view_coalition_private
+# Private notes, and logging a session with the coalition: its assigned coaches and admins.
+can_view_private_notes = can_moderate_coalition
+can_log_for = can_moderate_coalition
 
 
 def can_edit_session(user: User | None, session: CoachingSession) -> bool:
@@ -103,22 +86,10 @@ def is_valid_owner_for(user: User, coalition: Coalition) -> bool:
     return user.active and (is_member(user, coalition) or is_assigned_coach(user, coalition))
 
 
-def visible_coalition_ids(user: User | None) -> frozenset[int] | None:
-    """The coalitions whose logs the user sees; None means all of them (admins)."""
-    if not _active(user):
-        return frozenset()
-    if user.is_admin:
-        return None
-    return frozenset(memberships_of(user)) | coached_coalition_ids(user)
-
-
-def staff_coalition_ids(user: User | None) -> frozenset[int] | None:
-    """The coalitions whose private notes and exports the user sees; None means all."""
-    if not is_coaching_staff(user):
-        return frozenset()
-    if user.is_admin:
-        return None
-    return coached_coalition_ids(user)
+# The coalitions whose logs the user sees; None means all of them (admins).
+visible_coalition_ids = private_coalition_scope
+# The coalitions whose private notes and exports the user sees; None means all.
+staff_coalition_ids = coached_scope
 
 
 # ---------------------------------------------------------------- loaders that 404

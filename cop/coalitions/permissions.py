@@ -10,8 +10,12 @@ from cop.coalitions.models import CoachAssignment, Coalition, Membership, is_val
 from cop.extensions import db
 
 
-def _active(user: User | None) -> bool:
+def is_active_user(user: User | None) -> bool:
+    """Signed in with an account that is switched on: every predicate starts here."""
     return bool(user is not None and getattr(user, "is_authenticated", False) and user.active)
+
+
+_active = is_active_user
 
 
 def memberships_of(user: User) -> dict[int, bool]:
@@ -81,6 +85,32 @@ def can_view_coalition_private(user: User | None, coalition: Coalition) -> bool:
     if not _active(user):
         return False
     return user.is_admin or is_member(user, coalition) or is_assigned_coach(user, coalition)
+
+
+def is_staff(user: User | None) -> bool:
+    """Admins and coaches: the technical-assistance provider's people."""
+    return _active(user) and user.role in (Role.ADMIN, Role.COACH)
+
+
+def is_staff_or_member(user: User | None) -> bool:
+    """Staff, or a member of some coalition: who uses coaching and reporting."""
+    return _active(user) and (is_staff(user) or bool(memberships_of(user)))
+
+
+def private_coalition_scope(user: User | None) -> frozenset[int] | None:
+    """The coalitions whose private spaces the user may see; None means all (admins)."""
+    if not _active(user):
+        return frozenset()
+    if user.is_admin:
+        return None
+    return frozenset(memberships_of(user)) | coached_coalition_ids(user)
+
+
+def coached_scope(user: User | None) -> frozenset[int] | None:
+    """Staff's coalitions (None: all, for admins); nothing for everyone else."""
+    if not is_staff(user):
+        return frozenset()
+    return None if user.is_admin else coached_coalition_ids(user)
 
 
 def can_moderate_coalition(user: User | None, coalition: Coalition) -> bool:

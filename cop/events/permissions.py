@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask import abort
 
 from cop.accounts.models import Role, User
+from cop.coalitions.permissions import is_active_user as _active
 from cop.coalitions.permissions import memberships_of
 from cop.core.models import utcnow
 from cop.events.models import (
@@ -33,10 +34,6 @@ from cop.events.models import (
     event_coalitions,
 )
 from cop.extensions import db
-
-
-def _active(user: User | None) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.active)
 
 
 def can_use_events(user: User | None) -> bool:

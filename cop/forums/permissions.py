@@ -18,12 +18,9 @@ from flask import abort
 
 from cop.accounts.models import Role, User
 from cop.coalitions.permissions import can_moderate_coalition, can_view_coalition_private
+from cop.coalitions.permissions import is_active_user as _active
 from cop.extensions import db
 from cop.forums.models import Category, CategoryKind, Post, Thread, ThreadKind
-
-
-def _active(user: User | None) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.active)
 
 
 def _coalition_ref(category: Category):

@@ -17,56 +17,33 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort
 
-from cop.accounts.models import Role, User
+from cop.accounts.models import User
 from cop.coalitions.models import Coalition, is_valid_slug
 from cop.coalitions.permissions import (
-    coached_coalition_ids,
+    can_view_coalition_private,
+    coached_scope,
     is_assigned_coach,
     is_lead,
     is_member,
+    is_staff,
+    is_staff_or_member,
     memberships_of,
+    private_coalition_scope,
 )
+from cop.coalitions.permissions import is_active_user as _active
 from cop.extensions import db
 from cop.reporting.models import Comparison, Measure, QuarterlyReport, ReportStatus
 
-
-def _active(user: User | None) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.active)
-
-
-def is_reporting_staff(user: User | None) -> bool:
-    """Admins and coaches."""
-    return _active(user) and user.role in (Role.ADMIN, Role.COACH)
-
-
-def can_use_reporting(user: User | None) -> bool:
-    """The "Reporting" entry and the program-wide totals: staff and coalition members."""
-    if not _active(user):
-        return False
-    return is_reporting_staff(user) or bool(memberships_of(user))
-
-
-def can_view_coalition_reporting(user: User | None, coalition: Coalition) -> bool:
-    """A coalition's figures, reports and dashboard: admins, its coaches, its members."""
-    if not _active(user):
-        return False
-    return user.is_admin or is_assigned_coach(user, coalition) or is_member(user, coalition)
-
-
-def coalition_scope(user: User | None) -> frozenset[int] | None:
-    """The coalitions whose figures the user sees; None means all of them (admins)."""
-    if not _active(user):
-        return frozenset()
-    if user.is_admin:
-        return None
-    return frozenset(memberships_of(user)) | coached_coalition_ids(user)
-
-
-def staff_scope(user: User | None) -> frozenset[int] | None:
-    """The coalitions whose rows the user sees in cross-coalition tables; None: all."""
-    if not is_reporting_staff(user):
-        return frozenset()
-    return None if user.is_admin else coached_coalition_ids(user)
+# Admins and coaches.
+is_reporting_staff = is_staff
+# The "Reporting" entry and the program-wide totals: staff and coalition members.
+can_use_reporting = is_staff_or_member
+# A coalition's figures, reports and dashboard: admins, its coaches, its members.
+can_view_coalition_reporting = can_view_coalition_private
+# The coalitions whose figures the user sees; None means all of them (admins).
+coalition_scope = private_coalition_scope
+# The coalitions whose rows the user sees in cross-coalition tables; None: all.
+staff_scope = coached_scope
 
 
 def can_view_coalition_table(user: User | None) -> bool:
