@@ -46,6 +46,8 @@ def make_user(role: str = "member", *, email: str | None = None, name: str | Non
         from cop.extensions import db
 
         user.active = False
+        db.session.flush()
+        coalition_services.recount_members(user)
         db.session.commit()
     return user
 

@@ -30,6 +30,7 @@ from cop.core.hashing import short_hash
 from cop.core.markdown import render_markdown
 from cop.core.models import utcnow
 from cop.core.security import hash_token, new_token
+from cop.core.text import refuse_nul
 from cop.core.timezones import is_valid_timezone
 from cop.extensions import db
 
@@ -44,7 +45,7 @@ def normalise_email(email: str) -> str:
 
 
 def check_text(value: str, field: str, limit: int, *, required: bool = False) -> str:
-    value = (value or "").strip()
+    value = refuse_nul((value or "").strip(), field.capitalize(), field)
     if required and not value:
         raise ServiceError(f"{field.capitalize()} is required.", field=field)
     if len(value) > limit:
@@ -178,6 +179,8 @@ def admin_update_user(actor: User, user: User, *, role: str, active: bool) -> Us
         user.active = active
         if not active:
             _revoke_everything(user)
+        db.session.flush()
+        coalition_services.recount_members(user)
     if changes:
         action = "user.role_change" if "role" in changes else "user.update"
         if "active" in changes:

@@ -20,6 +20,7 @@ from cop.coalitions.permissions import can_manage_coalition, forget_cached_membe
 from cop.core import audit
 from cop.core.errors import Conflict, PermissionDenied, ServiceError
 from cop.core.markdown import render_markdown
+from cop.core.text import refuse_nul
 from cop.extensions import db
 
 TEXT_MAX = 200
@@ -34,6 +35,10 @@ def create_coalition(actor: User | None, *, slug: str, name: str, lead_organizat
     if not is_valid_slug(slug):
         raise ServiceError("The slug uses lowercase letters, digits and dashes.", field="slug")
     name, lead_organization = (name or "").strip(), (lead_organization or "").strip()
+    for label, key, text in (("The name", "name", name), ("The lead organization",
+                             "lead_organization", lead_organization),
+                             ("The description", "description", description or "")):
+        refuse_nul(text, label, key)
     if not name or len(name) > TEXT_MAX:
         raise ServiceError("A name of at most 200 characters is required.", field="name")
     if not lead_organization or len(lead_organization) > TEXT_MAX:
@@ -112,7 +117,8 @@ def add_member(actor: User | None, coalition: Coalition, user: User, *, as_lead:
         return existing
     membership = Membership(coalition_id=coalition.id, user_id=user.id, is_lead=as_lead)
     db.session.add(membership)
-    coalition.member_count = Coalition.member_count + 1
+    if user.active:
+        coalition.member_count = Coalition.member_count + 1
     audit.record(actor, "coalition.member_add", user, coalition=coalition.slug, lead=as_lead)
     forget_cached_memberships(user)
     if commit:
@@ -138,6 +144,24 @@ def remove_member(actor: User, membership: Membership) -> None:
     user = membership.user
     audit.record(actor, "coalition.member_remove", user, coalition=coalition.slug)
     db.session.delete(membership)
-    coalition.member_count = Coalition.member_count - 1
+    if user.active:
+        coalition.member_count = Coalition.member_count - 1
     db.session.commit()
     forget_cached_memberships(user)
+
+
+def recount_members(user: User) -> None:
+    """After `user` is switched on or off: the member counts of their coalitions count
+    active accounts only (the caller commits)."""
+    active_members = (
+        sa.select(sa.func.count())
+        .select_from(Membership)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.coalition_id == Coalition.id, User.active.is_(True))
+        .scalar_subquery()
+    )
+    their = sa.select(Membership.coalition_id).where(Membership.user_id == user.id)
+    db.session.execute(
+        sa.update(Coalition).where(Coalition.id.in_(their)).values(member_count=active_members),
+        execution_options={"synchronize_session": False},
+    )

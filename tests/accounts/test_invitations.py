@@ -243,7 +243,7 @@ def test_accepting_creates_the_member_and_logs_them_in(invite_link, app, world, 
     assert membership.coalition_id == world["alpha"].id
     assert membership.is_lead is False
     # lead, member, deactivated member, and now the joiner
-    assert db.session.get(Coalition, world["alpha"].id).member_count == 4
+    assert db.session.get(Coalition, world["alpha"].id).member_count == 3  # lead, member, newcomer (not the deactivated)
     (invitation,) = invitations(db, "joiner@test.example.org")
     assert invitation.accepted_at is not None
     assert count(db, UserSession, UserSession.user_id == user.id) == 1

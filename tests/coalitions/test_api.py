@@ -50,7 +50,7 @@ def test_list_returns_every_coalition_with_its_fields(api, world):
         "states": ["MI", "OH"],
         "sectors": ["broadband"],
         "partners": [],
-        "member_count": 3,
+        "member_count": 2,  # lead and member; the deactivated account does not count
         "url": "/coalitions/alpha",
     }
 

@@ -354,3 +354,16 @@ def test_invitable_coalitions(app, world):
     assert [c.slug for c in queries.invitable_coalitions(world["admin"])] == ["alpha", "beta"]
     assert [c.slug for c in queries.invitable_coalitions(world["lead"])] == ["alpha"]
     assert queries.invitable_coalitions(world["member"]) == []
+
+
+def test_member_counts_leave_out_deactivated_accounts(app, db, world):
+    from cop.accounts.services import admin_update_user
+
+    alpha = world["alpha"]
+    assert member_count(db, alpha) == 2  # lead and member; the deactivated account is out
+    admin_update_user(world["admin"], world["member"], role="member", active=False)
+    assert member_count(db, alpha) == 1
+    admin_update_user(world["admin"], world["deactivated"], role="member", active=True)
+    admin_update_user(world["admin"], world["member"], role="member", active=True)
+    assert member_count(db, alpha) == 3
+    assert member_count(db, world["beta"]) == 1
