@@ -11,9 +11,10 @@ from cop.coalitions.models import Coalition
 from cop.extensions import db
 
 # Features whose demo data `seed-demo` loads, in order (events after chat, ...).
-SEEDED_FEATURES = ("forums", "chat", "events", "coaching", "reporting")
+SEEDED_FEATURES = ("forums", "chat", "events", "coaching", "experts", "reporting",
+                   "library", "commitments")
 
-DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - documented demo credential
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - documented demo credential  # nosec B105
 DEMO_DOMAIN = "demo.example.org"
 
 # slug, name, lead organization, states, sectors, track
