@@ -23,6 +23,13 @@
     bell.setAttribute("data-count", String(count));
     number.textContent = String(count);
     badge.hidden = count === 0;
+    // The same count on the small-screen Menu button.
+    var menuBadges = document.querySelectorAll("[data-cop-menu-badge]");
+    for (var i = 0; i < menuBadges.length; i++) {
+      menuBadges[i].hidden = count === 0;
+      var menuCount = menuBadges[i].querySelector("[data-cop-menu-count]");
+      if (menuCount) { menuCount.textContent = String(count); }
+    }
     // Screen readers hear about new notifications (politely), not about reading them.
     if (announce && more && status) {
       status.textContent = count === 1 ? "1 unread notification" : count + " unread notifications";

@@ -40,6 +40,9 @@ def test_the_bell_shows_the_unread_count_on_every_page(app, world, client_for):
         html = client.get(path).get_data(as_text=True)
         assert _badge(html) == 3, path
         assert '>3</span><span class="usa-sr-only"> unread</span>' in html
+        # Small screens: the Menu button carries the same count.
+        assert re.search(r'class="usa-menu-btn">Menu<span [^>]*data-cop-menu-badge>'
+                         r'<span data-cop-menu-count>3</span>', html), path
     assert 'src="/static/js/notifications.js"' in html
     assert "socket.io.min.js" in html
 
@@ -47,6 +50,7 @@ def test_the_bell_shows_the_unread_count_on_every_page(app, world, client_for):
 def test_no_bell_for_anonymous_visitors(client):
     html = client.get("/login").get_data(as_text=True)
     assert "data-cop-bell" not in html and "notifications.js" not in html
+    assert "data-cop-menu-badge" not in html
 
 
 def test_the_bell_costs_one_count_query(app, world, client_for, count_queries):
