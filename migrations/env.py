@@ -68,12 +68,18 @@ def run_migrations_offline():
 
 
 def include_object(obj, name, type_, reflected, compare_to):
-    """Leave out what features manage outside the ORM (the forums' full-text search)."""
-    try:
-        from cop.forums.search import include_object as forums_include
-    except ImportError:
-        return True
-    return forums_include(obj, name, type_, reflected, compare_to)
+    """Leave out what features manage outside the ORM (the full-text search indexes of
+    the forums and the library)."""
+    import importlib
+
+    for module in ("cop.forums.search", "cop.library.search"):
+        try:
+            include = importlib.import_module(module).include_object
+        except ImportError:
+            continue
+        if not include(obj, name, type_, reflected, compare_to):
+            return False
+    return True
 
 
 def render_item(type_, obj, autogen_context):
@@ -112,14 +118,27 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # SQLite's batch mode copies a table and drops the old one: with foreign keys
+        # enforced, that drop would cascade to (or set NULL in) the rows that reference it,
+        # losing data. Off while migrating (outside a transaction, or SQLite ignores it).
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 if context.is_offline_mode():

@@ -38,7 +38,11 @@ def migrated_app(app, monkeypatch, tmp_path_factory):
 
 def _diff(db) -> list:
     with db.engine.connect() as conn:
-        from cop.forums.search import include_object
+        from cop.forums.search import include_object as forums_include
+        from cop.library.search import include_object as library_include
+
+        def include_object(*args):
+            return forums_include(*args) and library_include(*args)
 
         context = MigrationContext.configure(
             conn, opts={"compare_type": True, "include_object": include_object})

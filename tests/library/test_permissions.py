@@ -1,0 +1,24 @@
+"""Every library route for every role of the world fixture (tests/library/matrix.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import route_walker as walker
+from tests.library import matrix
+
+
+def test_the_matrix_covers_every_library_route(app):
+    walker.check_coverage(app, matrix, ("/library", "/api/v1/library"))
+
+
+def test_the_matrix_names_the_right_endpoints(app, world):
+    walker.check_endpoints(app, world, matrix)
+    assert set(matrix.ROWS) == set(matrix.ENDPOINTS.values())
+
+
+@pytest.mark.parametrize(("key", "role", "expected"), walker.cases(matrix),
+                         ids=walker.case_ids(matrix))
+def test_route_by_role(app, world, key, role, expected):
+    response = walker.check_case(app, world, matrix, key, role, expected)
+    response.close()
