@@ -90,9 +90,16 @@ class Config:
         # character, JSON-escaped, fits well; bigger frames close the connection.
         self.SOCKETIO_MAX_HTTP_BUFFER_SIZE = _int("SOCKETIO_MAX_HTTP_BUFFER_SIZE", 64 * 1024)
 
+        # Partner commitments (cop/commitments, docs/commitments.md).
+        self.COMMITMENTS_SUBMIT_LIMIT = os.environ.get("COMMITMENTS_SUBMIT_LIMIT", "10 per hour")
+        self.COMMITMENTS_MIN_FILL_SECONDS = _int("COMMITMENTS_MIN_FILL_SECONDS", 3)
+        self.COMMITMENTS_REPORT_INTERVAL_DAYS = _int("COMMITMENTS_REPORT_INTERVAL_DAYS", 91)
+        self.COMMITMENTS_UNCONFIRMED_DAYS = _int("COMMITMENTS_UNCONFIRMED_DAYS", 14)
         # Chat (cop/chat, docs/chat-protocol.md).
         self.CHAT_MAX_BODY = _int("CHAT_MAX_BODY", 4000)
         self.CHAT_SEND_RATE = os.environ.get("CHAT_SEND_RATE", "20 per 10 seconds")
+        # Forum flood control: new threads and replies per user (cop/forums/services.py).
+        self.FORUM_POST_RATE = os.environ.get("FORUM_POST_RATE", "10 per minute")
         self.CHAT_HISTORY_PAGE_MAX = _int("CHAT_HISTORY_PAGE_MAX", 500)
         self.CHAT_TYPING_INTERVAL = float(os.environ.get("CHAT_TYPING_INTERVAL", "2"))
         # How often each server process re-checks its sockets' sessions, tokens and rooms.
@@ -115,7 +122,9 @@ class Config:
         self.MAIL_USE_SSL = _bool("MAIL_USE_SSL")
         self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
         self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
-        self.MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "cop <no-reply@cop.example.org>")
+        self.MAIL_DEFAULT_SENDER = os.environ.get(
+            "MAIL_DEFAULT_SENDER", "cop <no-reply@cop.example.org>"
+        )
         self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
         # The email outbox (cop.notifications): retries with exponential backoff, then "failed".
         self.MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 8)
@@ -139,6 +148,12 @@ class Config:
         self.REMEMBER_COOKIE_DURATION = 0
         self.WTF_CSRF_TIME_LIMIT = _int("CSRF_TIME_LIMIT_SECONDS", 8 * 3600)
         self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
+        # Behind a reverse proxy (docs/deployment.md): how many proxies in front of the app
+        # set X-Forwarded-For/-Proto/-Host. 0 (the default) trusts none of those headers.
+        self.PROXY_FIX = _int("PROXY_FIX", 0)
+        # A name for this process (e.g. "app-a"), sent as X-Cop-Instance on every response
+        # so an operator (and tests/deploy) can tell which backend answered. Off when empty.
+        self.INSTANCE_NAME = os.environ.get("COP_INSTANCE_NAME") or None
 
         self.INVITATION_TTL_HOURS = _int("INVITATION_TTL_HOURS", 7 * 24)
         self.PASSWORD_RESET_TTL_SECONDS = _int("PASSWORD_RESET_TTL_SECONDS", 3600)
@@ -174,7 +189,7 @@ class ProductionConfig(Config):
         )
 
 
-TEST_SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+TEST_SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105  # nosec B105  # tests only
 
 
 class TestConfig(Config):

@@ -35,19 +35,22 @@ import sqlalchemy as sa  # noqa: E402
 from flask import Flask  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get(
-    "COP_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    "COP_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 POSTS_PER_THREAD = 100
 TARGET_POSTS = 400  # the measured thread: long enough for a middle page
 CHUNK = 10_000
 PASSWORD = "benchmark-password-1"  # noqa: S105 - a throwaway local account
 
-_VOCABULARY = ("apprenticeship employer sponsor recruit women veterans rural broadband fiber "
-               "splicing solar installer line worker transit maintenance battery semiconductor "
-               "credential OSHA stipend childcare transportation outreach cohort retention wage "
-               "placement quarterly report measure target coalition coach partner college union "
-               "curriculum instructor pre-apprenticeship mentor tool kit harness climbing school "
-               "advisory board hiring pathway certification exam enrollment dropout support "
-               "services budget grant compliance narrative employment earnings exit")
+_VOCABULARY = (
+    "apprenticeship employer sponsor recruit women veterans rural broadband fiber "
+    "splicing solar installer line worker transit maintenance battery semiconductor "
+    "credential OSHA stipend childcare transportation outreach cohort retention wage "
+    "placement quarterly report measure target coalition coach partner college union "
+    "curriculum instructor pre-apprenticeship mentor tool kit harness climbing school "
+    "advisory board hiring pathway certification exam enrollment dropout support "
+    "services budget grant compliance narrative employment earnings exit"
+)
 WORDS = _VOCABULARY.split()
 
 
@@ -85,12 +88,18 @@ def postgres_reachable() -> bool:
 def make_app(url: str, instance: str):
     from cop import create_app
 
-    return create_app({
-        "SQLALCHEMY_DATABASE_URI": url,
-        "INSTANCE_PATH": instance, "SECRET_KEY": "benchmark", "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False, "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024,
-        "MAIL_SERVER": None,
-    })
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_PATH": instance,
+            "SECRET_KEY": "benchmark",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST": 1024,
+            "MAIL_SERVER": None,
+        }
+    )
 
 
 def load(app, posts: int, rng: random.Random) -> int:
@@ -105,16 +114,37 @@ def load(app, posts: int, rng: random.Random) -> int:
     with app.app_context():
         db.create_all()
         coalition = coalitions.create_coalition(
-            None, slug="bench", name="Benchmark Coalition (demo)", lead_organization="Bench",
-            track="development", states=["OH"], sectors=["broadband"])
-        reader = accounts.create_user(None, email="reader@bench.example.org", name="Bench Reader",
-                                      role="member", password=PASSWORD, coalition=coalition)
+            None,
+            slug="bench",
+            name="Benchmark Coalition (demo)",
+            lead_organization="Bench",
+            track="development",
+            states=["OH"],
+            sectors=["broadband"],
+        )
+        reader = accounts.create_user(
+            None,
+            email="reader@bench.example.org",
+            name="Bench Reader",
+            role="member",
+            password=PASSWORD,
+            coalition=coalition,
+        )
         ensure_default_categories()
-        category_ids = list(db.session.execute(
-            sa.select(Category.id).where(Category.kind == "community")).scalars())
-        authors = [accounts.create_user(None, email=f"author{i}@bench.example.org",
-                                        name=f"Author {i}", role="member", password=PASSWORD,
-                                        coalition=coalition).id for i in range(20)]
+        category_ids = list(
+            db.session.execute(sa.select(Category.id).where(Category.kind == "community")).scalars()
+        )
+        authors = [
+            accounts.create_user(
+                None,
+                email=f"author{i}@bench.example.org",
+                name=f"Author {i}",
+                role="member",
+                password=PASSWORD,
+                coalition=coalition,
+            ).id
+            for i in range(20)
+        ]
         authors.append(reader.id)
         sizes = [TARGET_POSTS]
         remaining = posts - TARGET_POSTS
@@ -122,13 +152,22 @@ def load(app, posts: int, rng: random.Random) -> int:
             sizes.append(min(POSTS_PER_THREAD, remaining))
             remaining -= sizes[-1]
         start = datetime.now(UTC) - timedelta(days=365)
-        threads = [{
-            "category_id": category_ids[i % len(category_ids)], "author_id": rng.choice(authors),
-            "title": f"Thread {i}: " + " ".join(rng.choices(WORDS, k=6)), "kind": "discussion",
-            "pinned": False, "locked": False, "created_at": start + timedelta(minutes=i),
-            "last_post_number": n, "reply_count": n - 1,
-            "last_post_at": start + timedelta(minutes=i, seconds=n), "last_poster_id": authors[0],
-        } for i, n in enumerate(sizes)]
+        threads = [
+            {
+                "category_id": category_ids[i % len(category_ids)],
+                "author_id": rng.choice(authors),
+                "title": f"Thread {i}: " + " ".join(rng.choices(WORDS, k=6)),
+                "kind": "discussion",
+                "pinned": False,
+                "locked": False,
+                "created_at": start + timedelta(minutes=i),
+                "last_post_number": n,
+                "reply_count": n - 1,
+                "last_post_at": start + timedelta(minutes=i, seconds=n),
+                "last_poster_id": authors[0],
+            }
+            for i, n in enumerate(sizes)
+        ]
         with db.engine.begin() as conn:
             conn.execute(sa.insert(Thread.__table__), threads)
             ids = list(conn.execute(sa.select(Thread.id).order_by(Thread.id)).scalars())
@@ -137,11 +176,18 @@ def load(app, posts: int, rng: random.Random) -> int:
             for thread_id, n, thread in zip(ids, sizes, threads, strict=True):
                 for number in range(1, n + 1):
                     text = " ".join(rng.choices(WORDS, k=rng.randint(25, 60)))
-                    rows.append({
-                        "thread_id": thread_id, "number": number, "author_id": rng.choice(authors),
-                        "body": text, "body_html": f"<p>{text}</p>", "search_text": text,
-                        "created_at": thread["created_at"] + timedelta(seconds=number),
-                        "version": 1})
+                    rows.append(
+                        {
+                            "thread_id": thread_id,
+                            "number": number,
+                            "author_id": rng.choice(authors),
+                            "body": text,
+                            "body_html": f"<p>{text}</p>",
+                            "search_text": text,
+                            "created_at": thread["created_at"] + timedelta(seconds=number),
+                            "version": 1,
+                        }
+                    )
                     if len(rows) >= CHUNK:
                         conn.execute(sa.insert(Post.__table__), rows)
                         rows = []
@@ -149,18 +195,21 @@ def load(app, posts: int, rng: random.Random) -> int:
                 conn.execute(sa.insert(Post.__table__), rows)
             # Reactions on the measured thread: a few people on most posts.
             post_ids = conn.execute(sa.select(Post.id).where(Post.thread_id == ids[0])).scalars()
-            reactions = [{"post_id": pid, "user_id": uid, "kind": kind,
-                          "created_at": start}
-                         for pid in post_ids for uid in rng.sample(authors, 3)
-                         for kind in rng.sample(REACTION_KEYS, 2)]
+            reactions = [
+                {"post_id": pid, "user_id": uid, "kind": kind, "created_at": start}
+                for pid in post_ids
+                for uid in rng.sample(authors, 3)
+                for kind in rng.sample(REACTION_KEYS, 2)
+            ]
             conn.execute(sa.insert(Reaction.__table__), reactions)
             conn.exec_driver_sql("ANALYZE")
         return ids[0]
 
 
 def login(client) -> None:
-    response = client.post("/login", data={"email": "reader@bench.example.org",
-                                            "password": PASSWORD})
+    response = client.post(
+        "/login", data={"email": "reader@bench.example.org", "password": PASSWORD}
+    )
     assert response.status_code == 303, response.status_code
 
 
@@ -213,7 +262,9 @@ def run(backend: str, url: str, posts: int, args, rng) -> dict:
         first = f"/forums/t/{target}"
         middle = f"/forums/t/{target}?after={TARGET_POSTS // 2}"
         row = {
-            "backend": backend, "posts": posts, "load_s": loaded,
+            "backend": backend,
+            "posts": posts,
+            "load_s": loaded,
             "first": measure(client, first, args.repeat, args.requests),
             "middle": measure(client, middle, args.repeat, args.requests),
             "hello": measure(hello_app().test_client(), "/", args.repeat, args.requests),
@@ -229,8 +280,7 @@ def run(backend: str, url: str, posts: int, args, rng) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="1000,10000,100000",
-                        help="comma-separated post counts")
+    parser.add_argument("--sizes", default="1000,10000,100000", help="comma-separated post counts")
     parser.add_argument("--million", action="store_true", help="add 1,000,000 posts")
     parser.add_argument("--repeat", type=int, default=5, help="repetitions (at least 3)")
     parser.add_argument("--requests", type=int, default=30, help="requests per repetition")
@@ -255,15 +305,21 @@ def main() -> None:
             rows.append(row)
             print(f"  {backend} {posts:>9,} posts loaded in {row['load_s']:.1f}s", flush=True)
     print()
-    print(f"Thread page (50 posts), ms per request: median (min-max) of {args.repeat} "
-          f"repetitions x {args.requests} requests, Flask test client, one process.")
-    header = (f"| {'backend':<10} | {'posts':>9} | {'page 1':>22} | {'middle page':>22} "
-              f"| {'hello world':>22} | {'SQL':>3} |")
+    print(
+        f"Thread page (50 posts), ms per request: median (min-max) of {args.repeat} "
+        f"repetitions x {args.requests} requests, Flask test client, one process."
+    )
+    header = (
+        f"| {'backend':<10} | {'posts':>9} | {'page 1':>22} | {'middle page':>22} "
+        f"| {'hello world':>22} | {'SQL':>3} |"
+    )
     print(header)
     print("|" + "|".join("-" * (len(cell)) for cell in header.split("|")[1:-1]) + "|")
     for r in rows:
-        print(f"| {r['backend']:<10} | {r['posts']:>9,} | {fmt(r['first']):>22} | "
-              f"{fmt(r['middle']):>22} | {fmt(r['hello']):>22} | {r['queries']:>3} |")
+        print(
+            f"| {r['backend']:<10} | {r['posts']:>9,} | {fmt(r['first']):>22} | "
+            f"{fmt(r['middle']):>22} | {fmt(r['hello']):>22} | {r['queries']:>3} |"
+        )
 
 
 if __name__ == "__main__":

@@ -19,8 +19,17 @@ __version__ = "0.1.0"
 # Feature packages beyond accounts and coalitions. Each has `init_app(app)` in its
 # __init__.py that imports its models and registers its blueprints, API, sockets, CLI,
 # notification kinds and navigation entries. Order matters only for the navigation.
-FEATURES = ("notifications", "forums", "chat", "events", "coaching", "experts", "reporting",
-            "library", "commitments")
+FEATURES = (
+    "notifications",
+    "forums",
+    "chat",
+    "events",
+    "coaching",
+    "experts",
+    "reporting",
+    "library",
+    "commitments",
+)
 
 
 def create_app(config: Config | type | dict[str, Any] | str | None = None) -> Flask:
@@ -168,6 +177,7 @@ def _init_deployment(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     name = app.config.get("INSTANCE_NAME")
     if name:
+
         @app.after_request
         def _instance_header(response):
             response.headers["X-Cop-Instance"] = name

@@ -44,8 +44,9 @@ def main(argv: list[str] | None = None) -> None:
     app = create_app()
     for task in app.extensions.get("cop_background_tasks", []):
         socketio.start_background_task(task, app)
-    logging.getLogger("cop").info("cop serving on http://%s:%s (%s)", args.host, args.port,
-                                  socketio.async_mode)
+    logging.getLogger("cop").info(
+        "cop serving on http://%s:%s (%s)", args.host, args.port, socketio.async_mode
+    )
     print(f" * cop serving on http://{args.host}:{args.port}", flush=True)
     socketio.run(app, host=args.host, port=args.port, log_output=True)
 

@@ -192,8 +192,13 @@ def login(client, user_or_email, password: str = factories.PASSWORD):
 def world(app):
     """One of every kind of user around two coalitions, for permission tests."""
     a = factories.make_coalition("alpha", name="Alpha Coalition (demo)", states=["OH", "MI"])
-    b = factories.make_coalition("beta", name="Beta Coalition (demo)", states=["TX"],
-                                 sectors=["renewable-energy"], track="scaling")
+    b = factories.make_coalition(
+        "beta",
+        name="Beta Coalition (demo)",
+        states=["TX"],
+        sectors=["renewable-energy"],
+        track="scaling",
+    )
     coach = factories.make_user("coach", email="coach@test.example.org")
     factories.assign_coach(coach, a)
     return {
@@ -202,15 +207,18 @@ def world(app):
         "admin": factories.make_user("admin", email="admin@test.example.org"),
         "coach": coach,
         "other_coach": factories.make_user("coach", email="coach2@test.example.org"),
-        "lead": factories.make_user("member", email="lead@test.example.org", coalition=a,
-                                    lead=True),
+        "lead": factories.make_user(
+            "member", email="lead@test.example.org", coalition=a, lead=True
+        ),
         "member": factories.make_user("member", email="member@test.example.org", coalition=a),
-        "other_member": factories.make_user("member", email="member.b@test.example.org",
-                                            coalition=b),
+        "other_member": factories.make_user(
+            "member", email="member.b@test.example.org", coalition=b
+        ),
         "expert": factories.make_user("expert", email="expert@test.example.org"),
         "guest": factories.make_user("guest", email="guest@test.example.org"),
-        "deactivated": factories.make_user("member", email="gone@test.example.org",
-                                           coalition=a, active=False),
+        "deactivated": factories.make_user(
+            "member", email="gone@test.example.org", coalition=a, active=False
+        ),
     }
 
 

@@ -28,9 +28,17 @@ def make_coalition(slug: str | None = None, **overrides) -> Coalition:
     return coalition_services.create_coalition(None, **values)
 
 
-def make_user(role: str = "member", *, email: str | None = None, name: str | None = None,
-              coalition: Coalition | None = None, lead: bool = False,
-              password: str = PASSWORD, active: bool = True, **extra) -> User:
+def make_user(
+    role: str = "member",
+    *,
+    email: str | None = None,
+    name: str | None = None,
+    coalition: Coalition | None = None,
+    lead: bool = False,
+    password: str = PASSWORD,
+    active: bool = True,
+    **extra,
+) -> User:
     n = next(_seq)
     user = account_services.create_user(
         None,

@@ -18,8 +18,9 @@ STRANGERS = ("anonymous", "deactivated")
 
 
 def cases(matrix) -> list[tuple[str, str, int]]:
-    return [(key, role, status) for key, row in matrix.CASES.items()
-            for role, status in row.items()]
+    return [
+        (key, role, status) for key, row in matrix.CASES.items() for role, status in row.items()
+    ]
 
 
 def case_ids(matrix) -> list[str]:
@@ -35,8 +36,14 @@ def html_client(app, world, role):
     """A test client signed in as `role` (deactivated: tried and refused; anonymous: not)."""
     client = app.test_client()
     if role == "deactivated":
-        client.post("/login", data={"email": world[role].email, "password": PASSWORD,
-                                    "csrf_token": csrf_token(client)})
+        client.post(
+            "/login",
+            data={
+                "email": world[role].email,
+                "password": PASSWORD,
+                "csrf_token": csrf_token(client),
+            },
+        )
     elif role != "anonymous":
         login(client, world[role])
     return client
@@ -46,8 +53,9 @@ def api_headers(app, world, role) -> dict:
     """Bearer headers for `role`; a deactivated account cannot get a token."""
     if role == "anonymous":
         return {}
-    response = app.test_client().post("/api/v1/tokens",
-                                      json={"email": world[role].email, "password": PASSWORD})
+    response = app.test_client().post(
+        "/api/v1/tokens", json={"email": world[role].email, "password": PASSWORD}
+    )
     if role == "deactivated":
         assert response.status_code == 401
         return {"Authorization": "Bearer not-a-token"}
@@ -63,15 +71,19 @@ def check_case(app, world, matrix, key, role, expected, *, other_redirects=False
     method, path = matrix.resolve(key, values)
     if path.startswith("/api/"):
         response = app.test_client().open(
-            path, method=method, headers=api_headers(app, world, role),
-            json=matrix.body(key, values) if method in WRITE_METHODS else None)
+            path,
+            method=method,
+            headers=api_headers(app, world, role),
+            json=matrix.body(key, values) if method in WRITE_METHODS else None,
+        )
     else:
         client = html_client(app, world, role)
         token_page = "/login" if role in ("anonymous", "deactivated") else "/accessibility"
         data = {"csrf_token": csrf_token(client, token_page)} if method == "POST" else None
         response = client.open(path, method=method, data=data)
     assert response.status_code == expected, (
-        f"{key} as {role}: {response.status_code}\n{response.get_data(as_text=True)[:800]}")
+        f"{key} as {role}: {response.status_code}\n{response.get_data(as_text=True)[:800]}"
+    )
     if response.status_code == 302 and not (other_redirects and role not in STRANGERS):
         assert "/login" in response.headers["Location"]
     return response
@@ -79,9 +91,12 @@ def check_case(app, world, matrix, key, role, expected, *, other_redirects=False
 
 def check_coverage(app, matrix, prefixes: tuple[str, ...], shape_fn=shape) -> None:
     """Every route under `prefixes` has a case, and every case matches a route."""
-    routes = {(method, shape_fn(rule.rule)) for rule in app.url_map.iter_rules()
-              if rule.rule.startswith(prefixes)
-              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    routes = {
+        (method, shape_fn(rule.rule))
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(prefixes)
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
     covered = {(key.split(" ", 1)[0], shape_fn(key.split(" ", 1)[1])) for key in matrix.CASES}
     assert routes - covered == set(), f"routes missing from {matrix.__name__}"
     assert covered - routes == set(), "matrix rows that match no route"

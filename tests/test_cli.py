@@ -26,8 +26,6 @@ FLASK = str(Path(sys.executable).with_name("flask"))
 PASSWORD = "a perfectly long password 42"  # noqa: S105
 
 
-
-
 @pytest.fixture
 def cli(app):
     runner = app.test_cli_runner()
@@ -59,8 +57,16 @@ def user_by_email(db, email: str) -> User | None:
 
 
 def test_create_user_with_password_from_stdin(cli, db, app):
-    result = cli("create-user", "Ada@Example.org", "--name", "Ada Admin", "--role", "admin",
-                 "--password-stdin", input=PASSWORD + "\n")
+    result = cli(
+        "create-user",
+        "Ada@Example.org",
+        "--name",
+        "Ada Admin",
+        "--role",
+        "admin",
+        "--password-stdin",
+        input=PASSWORD + "\n",
+    )
     assert result.exit_code == 0, result.output
     user = user_by_email(db, "ada@example.org")
     assert user is not None and user.role == Role.ADMIN.value and user.name == "Ada Admin"
@@ -71,18 +77,31 @@ def test_create_user_with_password_from_stdin(cli, db, app):
     client = app.test_client()
     login(client, "ada@example.org", PASSWORD)
     assert client.get("/admin/users").status_code == 200
-    event = db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == "user.create")
-                               ).scalar_one()
+    event = db.session.execute(
+        sa.select(AuditEvent).where(AuditEvent.action == "user.create")
+    ).scalar_one()
     assert event.actor_id is None and event.target_id == user.id
 
 
 def test_create_member_of_a_coalition_as_lead(cli, db, world):
-    result = cli("create-user", "newlead@example.org", "--name", "New Lead", "--role", "member",
-                 "--coalition", "beta", "--lead", "--password-stdin", input=PASSWORD + "\n")
+    result = cli(
+        "create-user",
+        "newlead@example.org",
+        "--name",
+        "New Lead",
+        "--role",
+        "member",
+        "--coalition",
+        "beta",
+        "--lead",
+        "--password-stdin",
+        input=PASSWORD + "\n",
+    )
     assert result.exit_code == 0, result.output
     user = user_by_email(db, "newlead@example.org")
-    membership = db.session.execute(sa.select(Membership).where(Membership.user_id == user.id)
-                                    ).scalar_one()
+    membership = db.session.execute(
+        sa.select(Membership).where(Membership.user_id == user.id)
+    ).scalar_one()
     assert membership.coalition_id == world["beta"].id and membership.is_lead is True
     assert db.session.get(Coalition, world["beta"].id).member_count == 2
 
@@ -103,8 +122,18 @@ def _nothing_created(db, before_users: int, before_memberships: int) -> None:
 
 def test_create_user_with_a_taken_email_fails_clearly(cli, db, world):
     before = (count(db, User), count(db, Membership))
-    result = cli("create-user", "MEMBER@test.example.org", "--name", "Again", "--role", "member",
-                 "--coalition", "alpha", "--password-stdin", input=PASSWORD + "\n")
+    result = cli(
+        "create-user",
+        "MEMBER@test.example.org",
+        "--name",
+        "Again",
+        "--role",
+        "member",
+        "--coalition",
+        "alpha",
+        "--password-stdin",
+        input=PASSWORD + "\n",
+    )
     assert result.exit_code != 0
     assert "already exists" in result.output
     assert "Traceback" not in result.output
@@ -124,8 +153,15 @@ def test_create_user_with_a_taken_email_fails_clearly(cli, db, world):
 )
 def test_create_user_refuses_bad_options_and_creates_nothing(cli, db, world, args, message):
     before = (count(db, User), count(db, Membership))
-    result = cli("create-user", "someone@example.org", "--name", "Someone", *args,
-                 "--password-stdin", input=PASSWORD + "\n")
+    result = cli(
+        "create-user",
+        "someone@example.org",
+        "--name",
+        "Someone",
+        *args,
+        "--password-stdin",
+        input=PASSWORD + "\n",
+    )
     assert result.exit_code == 2, result.output
     assert message in result.output
     _nothing_created(db, *before)
@@ -140,11 +176,20 @@ def test_create_user_refuses_bad_options_and_creates_nothing(cli, db, world, arg
         ("empty@example.org", "", "password: use at least"),
     ],
 )
-def test_create_user_refuses_bad_values_and_creates_nothing(cli, db, world, email, password,
-                                                            message):
+def test_create_user_refuses_bad_values_and_creates_nothing(
+    cli, db, world, email, password, message
+):
     before = (count(db, User), count(db, Membership))
-    result = cli("create-user", email, "--name", "Someone", "--role", "expert",
-                 "--password-stdin", input=password + "\n")
+    result = cli(
+        "create-user",
+        email,
+        "--name",
+        "Someone",
+        "--role",
+        "expert",
+        "--password-stdin",
+        input=password + "\n",
+    )
     assert result.exit_code == 1, result.output
     assert message in result.output.lower()
     assert "Traceback" not in result.output
@@ -170,13 +215,24 @@ def test_invite_prints_a_link_that_works(cli, db, app, world):
     page = client.get(path)
     assert page.status_code == 200
     assert "newbie@example.org" in page.get_data(as_text=True)
-    response = post_form(client, path, {"name": "New Bie", "password": PASSWORD,
-                                        "confirm": PASSWORD}, token_from=path)
+    response = post_form(
+        client,
+        path,
+        {"name": "New Bie", "password": PASSWORD, "confirm": PASSWORD},
+        token_from=path,
+    )
     assert response.status_code == 303
     user = user_by_email(db, "newbie@example.org")
     assert user.role == "member" and user.name == "New Bie"
-    assert count(db, Membership, Membership.user_id == user.id,
-                 Membership.coalition_id == world["alpha"].id) == 1
+    assert (
+        count(
+            db,
+            Membership,
+            Membership.user_id == user.id,
+            Membership.coalition_id == world["alpha"].id,
+        )
+        == 1
+    )
     # The link works once.
     assert app.test_client().get(path).status_code == 410
 
@@ -210,8 +266,13 @@ def test_invite_refuses_bad_input_and_creates_nothing(cli, db, world, args, mess
 
 def _program_snapshot(db) -> tuple:
     fresh(db)
-    return (count(db, Coalition), count(db, User), count(db, Membership),
-            count(db, CoachAssignment), count(db, AuditEvent))
+    return (
+        count(db, Coalition),
+        count(db, User),
+        count(db, Membership),
+        count(db, CoachAssignment),
+        count(db, AuditEvent),
+    )
 
 
 def test_seed_demo_builds_the_program_and_is_idempotent(cli, db, app):
@@ -227,22 +288,39 @@ def test_seed_demo_builds_the_program_and_is_idempotent(cli, db, app):
     assert states <= set(STATES)
     tracks = set(db.session.execute(sa.select(Coalition.track)).scalars())
     assert tracks == {"development", "scaling"}
-    roles = dict(db.session.execute(
-        sa.select(User.role, sa.func.count()).group_by(User.role)).all())
+    roles = dict(
+        db.session.execute(sa.select(User.role, sa.func.count()).group_by(User.role)).all()
+    )
     assert set(roles) == {r.value for r in Role}
     assert roles["expert"] >= 12  # "a dozen experts"
     assert roles["coach"] >= 4
     # Every coalition has a coach, a lead and a member; counters agree with the rows.
     for coalition in db.session.execute(sa.select(Coalition)).scalars():
         assert coalition.name.endswith("(demo)")
-        assert coalition.member_count == count(db, Membership,
-                                               Membership.coalition_id == coalition.id) >= 2
-        assert count(db, Membership, Membership.coalition_id == coalition.id,
-                     Membership.is_lead.is_(True)) >= 1
+        assert (
+            coalition.member_count
+            == count(db, Membership, Membership.coalition_id == coalition.id)
+            >= 2
+        )
+        assert (
+            count(
+                db,
+                Membership,
+                Membership.coalition_id == coalition.id,
+                Membership.is_lead.is_(True),
+            )
+            >= 1
+        )
         assert count(db, CoachAssignment, CoachAssignment.coalition_id == coalition.id) >= 1
-    per_coach = db.session.execute(
-        sa.select(sa.func.count()).select_from(CoachAssignment)
-        .group_by(CoachAssignment.coach_id)).scalars().all()
+    per_coach = (
+        db.session.execute(
+            sa.select(sa.func.count())
+            .select_from(CoachAssignment)
+            .group_by(CoachAssignment.coach_id)
+        )
+        .scalars()
+        .all()
+    )
     assert all(4 <= n <= 7 for n in per_coach)
 
     before = _program_snapshot(db)
@@ -278,16 +356,25 @@ def test_seed_if_empty_on_an_empty_database(cli, db):
 
 
 def _run(env: dict, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
-    done = subprocess.run([FLASK, "--app", "wsgi", *args], cwd=ROOT, env=env, input=input,
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [FLASK, "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=env,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, f"flask {' '.join(args)} failed:\n{done.stderr[-3000:]}"
     return done
 
 
 def _http(url: str, data: dict | None = None) -> tuple[int, dict, bytes]:
     body = json.dumps(data).encode() if data is not None else None
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"}
-                                     if body else {})
+    request = urllib.request.Request(
+        url, data=body, headers={"Content-Type": "application/json"} if body else {}
+    )
     try:
         with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback
             return response.status, dict(response.headers), response.read()
@@ -300,9 +387,19 @@ def _http(url: str, data: dict | None = None) -> tuple[int, dict, bytes]:
 def served(tmp_path):
     """`flask --app wsgi cop serve` on a free port, a migrated SQLite file, one admin."""
     port = _free_port()
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"TEST_DATABASE_URL", "FLASK_RUN_FROM_CLI", "REDIS_URL", "SECRET_KEY",
-                        "SOCKETIO_ASYNC_MODE", "COP_ENV"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "TEST_DATABASE_URL",
+            "FLASK_RUN_FROM_CLI",
+            "REDIS_URL",
+            "SECRET_KEY",
+            "SOCKETIO_ASYNC_MODE",
+            "COP_ENV",
+        }
+    }
     tag = uuid.uuid4().hex[:8]
     env.update(
         COP_ENV="development",
@@ -316,12 +413,27 @@ def served(tmp_path):
         JOBS_EMBEDDED="false",  # this test is about serving; background jobs have their own
     )
     _run(env, "db", "upgrade")
-    _run(env, "cop", "create-user", "admin@serve.example.org", "--name", "Serve Admin",
-         "--role", "admin", "--password-stdin", input=PASSWORD + "\n")
+    _run(
+        env,
+        "cop",
+        "create-user",
+        "admin@serve.example.org",
+        "--name",
+        "Serve Admin",
+        "--role",
+        "admin",
+        "--password-stdin",
+        input=PASSWORD + "\n",
+    )
     log_path = tmp_path / "serve.log"
     with open(log_path, "w") as log:
-        process = subprocess.Popen([FLASK, "--app", "wsgi", "cop", "serve", "--port", str(port)],
-                                   cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [FLASK, "--app", "wsgi", "cop", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -358,8 +470,9 @@ def test_cop_serve_really_serves_http_and_websockets(served):
     assert _http(url + "/static/css/cop.css")[0] == 200
     assert f" * cop serving on {url}" in log_path.read_text()
 
-    status, _, body = _http(url + "/api/v1/tokens", {"email": "admin@serve.example.org",
-                                                     "password": PASSWORD})
+    status, _, body = _http(
+        url + "/api/v1/tokens", {"email": "admin@serve.example.org", "password": PASSWORD}
+    )
     assert status == 201
     token = json.loads(body)["token"]
 

@@ -27,11 +27,20 @@ from cop.accounts.models import User
 from tests import factories
 from tests.conftest import CSRF_RE, login
 
-ROLES = ["admin", "coach", "other_coach", "lead", "member", "other_member", "expert", "guest",
-         "deactivated", "anonymous"]
+ROLES = [
+    "admin",
+    "coach",
+    "other_coach",
+    "lead",
+    "member",
+    "other_member",
+    "expert",
+    "guest",
+    "deactivated",
+    "anonymous",
+]
 SIGNED_IN = ROLES[:8]
 IGNORED_ENDPOINTS = {"static"}
-
 
 
 # ---------------------------------------------------------------- expectations
@@ -124,12 +133,20 @@ class Ctx:
         return coach
 
     def invitation_token(self) -> str:
-        return account_services.invite(self.world["lead"], email=unique("invitee"),
-                                       role="member", coalition=self.world["alpha"])[1]
+        return account_services.invite(
+            self.world["lead"],
+            email=unique("invitee"),
+            role="member",
+            coalition=self.world["alpha"],
+        )[1]
 
     def invitation_id(self) -> int:
-        invitation, _ = account_services.invite(self.world["lead"], email=unique("revokee"),
-                                                role="member", coalition=self.world["alpha"])
+        invitation, _ = account_services.invite(
+            self.world["lead"],
+            email=unique("revokee"),
+            role="member",
+            coalition=self.world["alpha"],
+        )
         return invitation.id
 
     def reset_token(self) -> str:
@@ -153,14 +170,21 @@ TABLE: dict[str, list[Case]] = {
     # ------------------------------------------------------------ core
     "core.home": [Case("GET", "/", signed_in(200, anonymous=TO_LOGIN, deactivated=TO_LOGIN))],
     "core.accessibility": [Case("GET", "/accessibility", signed_in(200))],
-    "core.healthz": [Case("GET", "/healthz", roles(200)),
-                     Case("POST", "/healthz", roles(405), wrong_method=True)],
+    "core.healthz": [
+        Case("GET", "/healthz", roles(200)),
+        Case("POST", "/healthz", roles(405), wrong_method=True),
+    ],
     # ------------------------------------------------------------ accounts: sign-in
     "accounts.login": [
         Case("GET", "/login", roles(HOME, anonymous=200, deactivated=200)),
         # Own email and password; a stranger's guess and a switched-off account fail (200).
-        Case("POST", "/login", roles(Redirect("/"), anonymous=200, deactivated=200),
-             data=own_credentials, fresh_client=True),
+        Case(
+            "POST",
+            "/login",
+            roles(Redirect("/"), anonymous=200, deactivated=200),
+            data=own_credentials,
+            fresh_client=True,
+        ),
     ],
     "accounts.logout": [
         Case("POST", "/logout", signed_in(Redirect("/login")), fresh_client=True),
@@ -168,124 +192,213 @@ TABLE: dict[str, list[Case]] = {
     ],
     "accounts.forgot_password": [
         Case("GET", "/password/forgot", roles(200)),
-        Case("POST", "/password/forgot", roles(Redirect("/login")),
-             data=lambda ctx, role: {"email": ctx.user(role).email}),
+        Case(
+            "POST",
+            "/password/forgot",
+            roles(Redirect("/login")),
+            data=lambda ctx, role: {"email": ctx.user(role).email},
+        ),
     ],
     "accounts.reset_password": [
         Case("GET", lambda ctx, role: f"/password/reset/{ctx.reset_token()}", roles(200)),
         Case("GET", "/password/reset/not-a-real-token", roles(404)),
         # Passwords that differ: the form comes back with its errors (400), nothing changes.
-        Case("POST", lambda ctx, role: f"/password/reset/{ctx.reset_token()}", roles(400),
-             data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD + "!"}),
+        Case(
+            "POST",
+            lambda ctx, role: f"/password/reset/{ctx.reset_token()}",
+            roles(400),
+            data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD + "!"},
+        ),
     ],
     "accounts.accept_invitation": [
-        Case("GET", lambda ctx, role: f"/invitations/accept/{ctx.invitation_token()}",
-             roles(200)),
+        Case("GET", lambda ctx, role: f"/invitations/accept/{ctx.invitation_token()}", roles(200)),
         Case("GET", "/invitations/accept/not-a-real-token", roles(404)),
-        Case("POST", lambda ctx, role: f"/invitations/accept/{ctx.invitation_token()}",
-             roles(Redirect("/profile")),
-             data={"name": "Invited Person", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
-             fresh_client=True),
+        Case(
+            "POST",
+            lambda ctx, role: f"/invitations/accept/{ctx.invitation_token()}",
+            roles(Redirect("/profile")),
+            data={"name": "Invited Person", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+            fresh_client=True,
+        ),
     ],
     # ------------------------------------------------------------ accounts: profiles
     "accounts.edit_profile": [
         Case("GET", "/profile", signed_in(200)),
-        Case("POST", "/profile", signed_in(Redirect("/profile")),
-             data=lambda ctx, role: {"name": f"{ctx.user(role).name}", "organization": "Org",
-                                     "title": "", "bio": "", "timezone": "America/Chicago"}),
+        Case(
+            "POST",
+            "/profile",
+            signed_in(Redirect("/profile")),
+            data=lambda ctx, role: {
+                "name": f"{ctx.user(role).name}",
+                "organization": "Org",
+                "title": "",
+                "bio": "",
+                "timezone": "America/Chicago",
+            },
+        ),
     ],
     "accounts.change_password": [
         # A wrong current password: refused (400), nothing changes.
-        Case("POST", "/profile/password", signed_in(400),
-             data={"pw-current_password": "not my password", "pw-password": NEW_PASSWORD,
-                   "pw-confirm": NEW_PASSWORD}),
+        Case(
+            "POST",
+            "/profile/password",
+            signed_in(400),
+            data={
+                "pw-current_password": "not my password",
+                "pw-password": NEW_PASSWORD,
+                "pw-confirm": NEW_PASSWORD,
+            },
+        ),
         Case("GET", "/profile/password", roles(405), wrong_method=True),
     ],
     "accounts.profile": [
         Case("GET", lambda ctx, role: f"/people/{ctx.world['member'].id}", community()),
         Case("GET", lambda ctx, role: f"/people/{ctx.user(role).id}", signed_in(200)),
         # A switched-off account's profile: admins only.
-        Case("GET", lambda ctx, role: f"/people/{ctx.world['deactivated'].id}",
-             signed_in(404, admin=200)),
+        Case(
+            "GET",
+            lambda ctx, role: f"/people/{ctx.world['deactivated'].id}",
+            signed_in(404, admin=200),
+        ),
         Case("GET", "/people/987654", signed_in(404)),
     ],
     # ------------------------------------------------------------ accounts: invitations
     "accounts.new_invitation": [
         Case("GET", "/invitations/new", signed_in(404, admin=200, lead=200)),
-        Case("POST", "/invitations/new", signed_in(404, admin=200, lead=200),
-             data=lambda ctx, role: {"email": unique("new"), "role": "member",
-                                     "coalition": "alpha"}),
+        Case(
+            "POST",
+            "/invitations/new",
+            signed_in(404, admin=200, lead=200),
+            data=lambda ctx, role: {"email": unique("new"), "role": "member", "coalition": "alpha"},
+        ),
     ],
     "accounts.invitations": [Case("GET", "/invitations", signed_in(404, admin=200, lead=200))],
     "accounts.revoke_invitation": [
         # An invitation the lead of alpha sent: the lead and admins may withdraw it.
-        Case("POST", lambda ctx, role: f"/invitations/{ctx.invitation_id()}/revoke",
-             signed_in(404, admin=Redirect("/invitations"), lead=Redirect("/invitations"))),
+        Case(
+            "POST",
+            lambda ctx, role: f"/invitations/{ctx.invitation_id()}/revoke",
+            signed_in(404, admin=Redirect("/invitations"), lead=Redirect("/invitations")),
+        ),
         Case("POST", "/invitations/987654/revoke", signed_in(404)),
     ],
     # ------------------------------------------------------------ accounts: administration
     "accounts.admin_users": [Case("GET", "/admin/users", admin_only())],
     "accounts.admin_user": [
         Case("GET", lambda ctx, role: f"/admin/users/{ctx.world['member'].id}", admin_only()),
-        Case("POST", lambda ctx, role: f"/admin/users/{ctx.new_member().id}",
-             admin_only(Redirect("/admin/users/")), data={"role": "expert", "active": "y"}),
+        Case(
+            "POST",
+            lambda ctx, role: f"/admin/users/{ctx.new_member().id}",
+            admin_only(Redirect("/admin/users/")),
+            data={"role": "expert", "active": "y"},
+        ),
     ],
     "accounts.audit_log": [Case("GET", "/admin/audit", admin_only())],
     # ------------------------------------------------------------ coalitions
-    "coalitions.directory": [Case("GET", "/coalitions/", community()),
-                             Case("GET", "/coalitions/?state=TX&q=beta", community())],
+    "coalitions.directory": [
+        Case("GET", "/coalitions/", community()),
+        Case("GET", "/coalitions/?state=TX&q=beta", community()),
+    ],
     "coalitions.detail": [
         Case("GET", "/coalitions/alpha", community()),
         Case("GET", "/coalitions/beta", community()),
         Case("GET", "/coalitions/no-such-coalition", signed_in(404)),
     ],
     "coalitions.assign_coach": [
-        Case("POST", "/coalitions/alpha/coaches",
-             admin_only(Redirect("/coalitions/alpha")),
-             data=lambda ctx, role: {"coach_id": factories.make_user("coach").id}),
+        Case(
+            "POST",
+            "/coalitions/alpha/coaches",
+            admin_only(Redirect("/coalitions/alpha")),
+            data=lambda ctx, role: {"coach_id": factories.make_user("coach").id},
+        ),
         Case("GET", "/coalitions/alpha/coaches", roles(405), wrong_method=True),
     ],
     "coalitions.unassign_coach": [
-        Case("POST", lambda ctx, role: f"/coalitions/alpha/coaches/{ctx.new_assigned_coach().id}"
-                                       "/remove", admin_only(Redirect("/coalitions/alpha"))),
+        Case(
+            "POST",
+            lambda ctx, role: f"/coalitions/alpha/coaches/{ctx.new_assigned_coach().id}/remove",
+            admin_only(Redirect("/coalitions/alpha")),
+        ),
     ],
     "coalitions.toggle_lead": [
-        Case("POST", lambda ctx, role: f"/coalitions/alpha/members/{ctx.new_member().id}/lead",
-             admin_only(Redirect("/coalitions/alpha"))),
+        Case(
+            "POST",
+            lambda ctx, role: f"/coalitions/alpha/members/{ctx.new_member().id}/lead",
+            admin_only(Redirect("/coalitions/alpha")),
+        ),
     ],
     "coalitions.remove_member": [
-        Case("POST", lambda ctx, role: f"/coalitions/alpha/members/{ctx.new_member().id}/remove",
-             admin_only(Redirect("/coalitions/alpha"))),
+        Case(
+            "POST",
+            lambda ctx, role: f"/coalitions/alpha/members/{ctx.new_member().id}/remove",
+            admin_only(Redirect("/coalitions/alpha")),
+        ),
         # Someone who is not a member of alpha: nothing to remove, even for admins.
-        Case("POST", lambda ctx, role: f"/coalitions/alpha/members/{ctx.world['expert'].id}"
-                                       "/remove", signed_in(404)),
+        Case(
+            "POST",
+            lambda ctx, role: f"/coalitions/alpha/members/{ctx.world['expert'].id}/remove",
+            signed_in(404),
+        ),
     ],
     # ------------------------------------------------------------ the API
     "api-docs.openapi_json": [Case("GET", "/api/v1/openapi.json", roles(200), bearer=True)],
     "accounts_api.Tokens": [
-        Case("POST", "/api/v1/tokens", roles(201, anonymous=401, deactivated=401),
-             data=own_credentials, bearer=True),
+        Case(
+            "POST",
+            "/api/v1/tokens",
+            roles(201, anonymous=401, deactivated=401),
+            data=own_credentials,
+            bearer=True,
+        ),
         Case("GET", "/api/v1/tokens", api(200), bearer=True),
     ],
     "accounts_api.TokenItem": [
-        Case("DELETE", lambda ctx, role: f"/api/v1/tokens/{ctx.new_token(role)[0]}", api(204),
-             bearer=True),
+        Case(
+            "DELETE",
+            lambda ctx, role: f"/api/v1/tokens/{ctx.new_token(role)[0]}",
+            api(204),
+            bearer=True,
+        ),
         # Someone else's token (the admin's): 404, whoever asks; admins revoke through the UI.
-        Case("DELETE", lambda ctx, role: f"/api/v1/tokens/{ctx.new_token('admin')[0]}",
-             api(404, admin=204), bearer=True),
+        Case(
+            "DELETE",
+            lambda ctx, role: f"/api/v1/tokens/{ctx.new_token('admin')[0]}",
+            api(404, admin=204),
+            bearer=True,
+        ),
     ],
     "accounts_api.CurrentToken": [
-        Case("DELETE", "/api/v1/tokens/current", api(204), bearer=True,
-             token=lambda ctx, role: ctx.new_token(role)[1] if role != "anonymous" else None),
+        Case(
+            "DELETE",
+            "/api/v1/tokens/current",
+            api(204),
+            bearer=True,
+            token=lambda ctx, role: ctx.new_token(role)[1] if role != "anonymous" else None,
+        ),
     ],
-    "accounts_api.Me": [Case("GET", "/api/v1/me", api(200), bearer=True),
-                        Case("PATCH", "/api/v1/me", roles(405), bearer=True, wrong_method=True,
-                             data={})],
+    "accounts_api.Me": [
+        Case("GET", "/api/v1/me", api(200), bearer=True),
+        Case(
+            "PATCH",
+            "/api/v1/me",
+            roles(405, deactivated=401),
+            bearer=True,
+            wrong_method=True,
+            data={},
+        ),
+    ],
     "coalitions_api.Coalitions": [
         Case("GET", "/api/v1/coalitions", api(200, guest=404), bearer=True),
         Case("GET", "/api/v1/coalitions?state=TX", api(200, guest=404), bearer=True),
         Case("GET", "/api/v1/coalitions?state=ZZ", api(422, guest=404), bearer=True),
-        Case("POST", "/api/v1/coalitions", roles(405), bearer=True, wrong_method=True, data={}),
+        Case(
+            "POST",
+            "/api/v1/coalitions",
+            roles(405, deactivated=401),
+            bearer=True,
+            wrong_method=True,
+            data={},
+        ),
     ],
     "coalitions_api.CoalitionItem": [
         Case("GET", "/api/v1/coalitions/alpha", api(200, guest=404), bearer=True),
@@ -331,7 +444,8 @@ class Walker:
 
     def _set_active(self, role: str, active: bool) -> None:
         self.db.session.execute(
-            sa.update(User).where(User.id == self.world[role].id).values(active=active))
+            sa.update(User).where(User.id == self.world[role].id).values(active=active)
+        )
         self.db.session.commit()
 
     def client(self, role: str, fresh: bool) -> FlaskClient:
@@ -397,8 +511,11 @@ def problems(response, role: str) -> list[str]:
         found.append("no X-Frame-Options: DENY")
     if role != "admin" and response.status_code == 200 and response.mimetype == "text/html":
         page = response.get_data(as_text=True)
-        found += [f"shows {link}" for link in ('href="/admin/users"', 'href="/admin/audit"')
-                  if link in page]
+        found += [
+            f"shows {link}"
+            for link in ('href="/admin/users"', 'href="/admin/audit"')
+            if link in page
+        ]
     return found
 
 
@@ -409,7 +526,6 @@ def _rule_methods(app) -> dict[str, set[str]]:
             continue
         methods.setdefault(rule.endpoint, set()).update(rule.methods - {"HEAD", "OPTIONS"})
     return methods
-
 
 
 def feature_matrix_endpoints() -> dict[str, str]:
@@ -443,8 +559,10 @@ def test_every_route_for_every_role(app, db, world):
         registered.pop(endpoint, None)
     missing = sorted(set(registered) - set(TABLE))
     stale = sorted(set(TABLE) - set(registered))
-    assert not missing, (f"routes with no row in the permission matrix: {missing}; add a row "
-                         "to TABLE in tests/test_permission_matrix.py for each")
+    assert not missing, (
+        f"routes with no row in the permission matrix: {missing}; add a row "
+        "to TABLE in tests/test_permission_matrix.py for each"
+    )
     assert not stale, f"rows for routes the app does not have: {stale}"
     uncovered = sorted(
         f"{endpoint} {method}"
@@ -470,14 +588,18 @@ def test_every_route_for_every_role(app, db, world):
                     assert not case.wrong_method, f"{endpoint}: {case.method} {url} is allowed"
                 except MethodNotAllowed:
                     assert case.wrong_method, f"{endpoint}: {case.method} {url} not allowed"
-                    matched, _ = adapter.match(url.split("?")[0], method="GET") if (
-                        "GET" in registered[endpoint]) else (endpoint, None)
+                    matched, _ = (
+                        adapter.match(url.split("?")[0], method="GET")
+                        if ("GET" in registered[endpoint])
+                        else (endpoint, None)
+                    )
                 assert matched == endpoint, f"{case.method} {url} is {matched}, not {endpoint}"
                 expected = case.expect[role]
                 ok, got = outcome(response, expected)
                 if not ok:
-                    failures.append(f"{role:>12} {case.method:6} {url}: expected {expected!r}, "
-                                    f"got {got}")
+                    failures.append(
+                        f"{role:>12} {case.method:6} {url}: expected {expected!r}, got {got}"
+                    )
                 for problem in problems(response, role):
                     failures.append(f"{role:>12} {case.method:6} {url}: {problem}")
                 response.close()

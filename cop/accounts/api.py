@@ -38,8 +38,9 @@ class Tokens(MethodView):
     @blp.alt_response(401, description="Wrong email or password")
     @blp.alt_response(429, description="Too many failed attempts")
     @limiter.limit(auth.login_ip_limit, deduct_when=_failed)
-    @limiter.shared_limit(auth.login_limit, "login-email", key_func=auth.login_email_key,
-                          deduct_when=_failed)
+    @limiter.shared_limit(
+        auth.login_limit, "login-email", key_func=auth.login_email_key, deduct_when=_failed
+    )
     def post(self, data):
         """Exchange email and password for a bearer token."""
         user = services.authenticate(data["email"], data["password"])
@@ -54,12 +55,19 @@ class Tokens(MethodView):
     @blp.response(200, TokenSchema(many=True))
     def get(self):
         """List your active tokens."""
-        return db.session.execute(
-            sa.select(ApiToken)
-            .where(ApiToken.user_id == current_user.id, ApiToken.revoked_at.is_(None),
-                   ApiToken.expires_at > utcnow())
-            .order_by(ApiToken.created_at.desc())
-        ).scalars().all()
+        return (
+            db.session.execute(
+                sa.select(ApiToken)
+                .where(
+                    ApiToken.user_id == current_user.id,
+                    ApiToken.revoked_at.is_(None),
+                    ApiToken.expires_at > utcnow(),
+                )
+                .order_by(ApiToken.created_at.desc())
+            )
+            .scalars()
+            .all()
+        )
 
 
 @blp.route("/tokens/<int:token_id>")
@@ -94,17 +102,25 @@ class Me(MethodView):
     def get(self):
         """The authenticated user."""
         user = current_user._get_current_object()
-        memberships = db.session.execute(
-            sa.select(Membership)
-            .options(selectinload(Membership.coalition))
-            .where(Membership.user_id == user.id)
-        ).scalars().all()
-        coached = db.session.execute(
-            sa.select(Coalition.slug)
-            .join(CoachAssignment, CoachAssignment.coalition_id == Coalition.id)
-            .where(CoachAssignment.coach_id == user.id)
-            .order_by(Coalition.slug)
-        ).scalars().all()
+        memberships = (
+            db.session.execute(
+                sa.select(Membership)
+                .options(selectinload(Membership.coalition))
+                .where(Membership.user_id == user.id)
+            )
+            .scalars()
+            .all()
+        )
+        coached = (
+            db.session.execute(
+                sa.select(Coalition.slug)
+                .join(CoachAssignment, CoachAssignment.coalition_id == Coalition.id)
+                .where(CoachAssignment.coach_id == user.id)
+                .order_by(Coalition.slug)
+            )
+            .scalars()
+            .all()
+        )
         # Values for the response schema to serialise (it dumps; do not dump twice).
         data = {f: getattr(user, f) for f in ME_FIELDS}
         data["coalitions"] = memberships
@@ -113,4 +129,3 @@ class Me(MethodView):
 
 
 ME_FIELDS = ("id", "email", "name", "role", "organization", "title", "timezone", "initials")
-

@@ -80,7 +80,8 @@ class ProfileForm(FlaskForm):
         "Time zone", choices=choices((tz, f"{label} ({tz})") for tz, label in US_TIMEZONES)
     )
     bio = TextAreaField(
-        "About you", description="Markdown is supported.",
+        "About you",
+        description="Markdown is supported.",
         validators=[Optional(), Length(max=BIO_MAX)],
     )
 

@@ -53,9 +53,13 @@ def users_page(*, q: str = "", role: str = "", after: str | None = None) -> Page
     stmt = sa.select(User).order_by(User.name, User.id).limit(PAGE_SIZE + 1)
     if q:
         like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(sa.or_(User.name.ilike(like, escape="\\"),
-                                 User.email.ilike(like, escape="\\"),
-                                 User.organization.ilike(like, escape="\\")))
+        stmt = stmt.where(
+            sa.or_(
+                User.name.ilike(like, escape="\\"),
+                User.email.ilike(like, escape="\\"),
+                User.organization.ilike(like, escape="\\"),
+            )
+        )
     if role in {r.value for r in Role}:
         stmt = stmt.where(User.role == role)
     cursor = decode_cursor(after)

@@ -49,8 +49,9 @@ def check_text(value: str, field: str, limit: int, *, required: bool = False) ->
     if required and not value:
         raise ServiceError(f"{field.capitalize()} is required.", field=field)
     if len(value) > limit:
-        raise ServiceError(f"{field.capitalize()} is too long (at most {limit} characters).",
-                           field=field)
+        raise ServiceError(
+            f"{field.capitalize()} is too long (at most {limit} characters).", field=field
+        )
     return value
 
 
@@ -68,9 +69,12 @@ def check_role(role: str) -> Role:
 
 
 def email_taken(email: str) -> bool:
-    return db.session.execute(
-        sa.select(sa.func.count()).select_from(User).where(User.email == email)
-    ).scalar_one() > 0
+    return (
+        db.session.execute(
+            sa.select(sa.func.count()).select_from(User).where(User.email == email)
+        ).scalar_one()
+        > 0
+    )
 
 
 def get_user_by_email(email: str) -> User | None:
@@ -96,10 +100,20 @@ def authenticate(email: str, password: str) -> User | None:
 # ---------------------------------------------------------------- users
 
 
-def create_user(actor: User | None, *, email: str, name: str, role: str,
-                password: str | None = None, coalition: Coalition | None = None,
-                as_lead: bool = False, organization: str = "", title: str = "",
-                timezone: str | None = None, commit: bool = True) -> User:
+def create_user(
+    actor: User | None,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    password: str | None = None,
+    coalition: Coalition | None = None,
+    as_lead: bool = False,
+    organization: str = "",
+    title: str = "",
+    timezone: str | None = None,
+    commit: bool = True,
+) -> User:
     """Create an account (CLI, seed, invitation). `actor` None means the system."""
     if actor is not None and not can_manage_users(actor):
         raise PermissionDenied("Only admins create accounts.")
@@ -130,15 +144,22 @@ def create_user(actor: User | None, *, email: str, name: str, role: str,
     db.session.flush()
     if coalition is not None:
         coalition_services.add_member(None, coalition, user, as_lead=as_lead, commit=False)
-    audit.record(actor, "user.create", user, role=role_enum.value,
-                 coalition=coalition.slug if coalition else None, lead=as_lead or None)
+    audit.record(
+        actor,
+        "user.create",
+        user,
+        role=role_enum.value,
+        coalition=coalition.slug if coalition else None,
+        lead=as_lead or None,
+    )
     if commit:
         db.session.commit()
     return user
 
 
-def update_profile(actor: User, user: User, *, name: str, organization: str, title: str,
-                   bio: str, timezone: str) -> User:
+def update_profile(
+    actor: User, user: User, *, name: str, organization: str, title: str, bio: str, timezone: str
+) -> User:
     if actor.id != user.id and not can_manage_users(actor):
         raise PermissionDenied("You can only edit your own profile.")
     if not is_valid_timezone(timezone):
@@ -202,8 +223,14 @@ def _revoke_everything(user: User) -> None:
 # ---------------------------------------------------------------- invitations
 
 
-def invite(actor: User | None, *, email: str, role: str, coalition: Coalition | None = None,
-           as_lead: bool = False) -> tuple[Invitation, str]:
+def invite(
+    actor: User | None,
+    *,
+    email: str,
+    role: str,
+    coalition: Coalition | None = None,
+    as_lead: bool = False,
+) -> tuple[Invitation, str]:
     """Create an invitation and return it with its one-time token (only the hash is kept)."""
     email = normalise_email(email)
     role_enum = check_role(role)
@@ -221,8 +248,11 @@ def invite(actor: User | None, *, email: str, role: str, coalition: Coalition | 
     # A newer invitation replaces any pending one for the same address.
     db.session.execute(
         sa.update(Invitation)
-        .where(Invitation.email == email, Invitation.accepted_at.is_(None),
-               Invitation.revoked_at.is_(None))
+        .where(
+            Invitation.email == email,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
         .values(revoked_at=now)
     )
     token = new_token()
@@ -237,8 +267,14 @@ def invite(actor: User | None, *, email: str, role: str, coalition: Coalition | 
     )
     db.session.add(invitation)
     db.session.flush()
-    audit.record(actor, "invitation.create", invitation, email=email, role=role_enum.value,
-                 coalition=coalition.slug if coalition else None)
+    audit.record(
+        actor,
+        "invitation.create",
+        invitation,
+        email=email,
+        role=role_enum.value,
+        coalition=coalition.slug if coalition else None,
+    )
     db.session.commit()
     return invitation, token
 
@@ -279,41 +315,57 @@ def find_invitation(token: str) -> Invitation:
         raise NotFound("This invitation link is not valid. Ask for a new invitation.")
     status = invitation.status(utcnow())
     if status == "accepted":
-        raise ServiceError("This invitation was already used. Log in instead.", status=410,
-                           code="gone")
+        raise ServiceError(
+            "This invitation was already used. Log in instead.", status=410, code="gone"
+        )
     if status == "revoked":
-        raise ServiceError("This invitation was withdrawn or replaced by a newer one.",
-                           status=410, code="gone")
+        raise ServiceError(
+            "This invitation was withdrawn or replaced by a newer one.", status=410, code="gone"
+        )
     if status == "expired":
-        raise ServiceError("This invitation has expired. Ask for a new one.", status=410,
-                           code="gone")
+        raise ServiceError(
+            "This invitation has expired. Ask for a new one.", status=410, code="gone"
+        )
     return invitation
 
 
 def accept_invitation(token: str, *, name: str, password: str) -> User:
     invitation = find_invitation(token)
-    coalition = db.session.get(Coalition, invitation.coalition_id) if invitation.coalition_id else None
+    coalition = (
+        db.session.get(Coalition, invitation.coalition_id) if invitation.coalition_id else None
+    )
     # Every check before the claim, so a refusal leaves the invitation usable.
     check_text(name, "name", NAME_MAX, required=True)
     check_password(password, invitation.email)
     if email_taken(invitation.email):
-        raise Conflict(f"An account with {invitation.email} already exists. Log in instead.",
-                       field="email")
+        raise Conflict(
+            f"An account with {invitation.email} already exists. Log in instead.", field="email"
+        )
     # Claim the invitation atomically: a second concurrent accept updates no row.
     claimed = db.session.execute(
         sa.update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None),
-               Invitation.revoked_at.is_(None))
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
         .values(accepted_at=utcnow())
     ).rowcount
     if claimed != 1:
         db.session.rollback()
-        raise ServiceError("This invitation was already used. Log in instead.", status=410,
-                           code="gone")
+        raise ServiceError(
+            "This invitation was already used. Log in instead.", status=410, code="gone"
+        )
     try:
         user = create_user(
-            None, email=invitation.email, name=name, role=invitation.role, password=password,
-            coalition=coalition, as_lead=invitation.as_lead, commit=False,
+            None,
+            email=invitation.email,
+            name=name,
+            role=invitation.role,
+            password=password,
+            coalition=coalition,
+            as_lead=invitation.as_lead,
+            commit=False,
         )
     except ServiceError:
         db.session.rollback()  # un-claim: nothing half-saved
@@ -325,8 +377,14 @@ def accept_invitation(token: str, *, name: str, password: str) -> User:
 
 def revoke_invitation(actor: User, invitation: Invitation) -> None:
     coalition = invitation.coalition
-    if not (can_manage_users(actor) or (coalition and can_invite_as(actor, Role.MEMBER, coalition)
-                                        and invitation.invited_by_id == actor.id)):
+    if not (
+        can_manage_users(actor)
+        or (
+            coalition
+            and can_invite_as(actor, Role.MEMBER, coalition)
+            and invitation.invited_by_id == actor.id
+        )
+    ):
         raise PermissionDenied("You may not withdraw that invitation.")
     if invitation.status(utcnow()) != "pending":
         raise ServiceError("Only a pending invitation can be withdrawn.")

@@ -57,8 +57,13 @@ def _form_error(form, exc: ServiceError) -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(auth.login_ip_limit, methods=["POST"], deduct_when=_login_failed)
-@limiter.shared_limit(auth.login_limit, "login-email", key_func=auth.login_email_key,
-                      methods=["POST"], deduct_when=_login_failed)
+@limiter.shared_limit(
+    auth.login_limit,
+    "login-email",
+    key_func=auth.login_email_key,
+    methods=["POST"],
+    deduct_when=_login_failed,
+)
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if current_user.is_authenticated and request.method == "GET":
@@ -89,10 +94,15 @@ def forgot_password():
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
         minutes = current_app.config["PASSWORD_RESET_TTL_SECONDS"] // 60
-        flash("If an account uses that address, a reset link is on its way. "
-              f"It works for {minutes} minutes.", "info")
+        flash(
+            "If an account uses that address, a reset link is on its way. "
+            f"It works for {minutes} minutes.",
+            "info",
+        )
         return redirect(url_for("accounts.login"), code=303)
-    return render_template("accounts/forgot_password.html", form=form), (400 if form.errors else 200)
+    return render_template("accounts/forgot_password.html", form=form), (
+        400 if form.errors else 200
+    )
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -107,8 +117,9 @@ def reset_password(token: str):
         else:
             flash("Your password is changed. Log in with the new one.", "success")
             return redirect(url_for("accounts.login"), code=303)
-    return render_template("accounts/reset_password.html", form=form,
-                           user=user), (400 if form.errors else 200)
+    return render_template("accounts/reset_password.html", form=form, user=user), (
+        400 if form.errors else 200
+    )
 
 
 @bp.route("/invitations/accept/<token>", methods=["GET", "POST"])
@@ -117,8 +128,9 @@ def accept_invitation(token: str):
     form = AcceptInvitationForm()
     if form.validate_on_submit():
         try:
-            user = services.accept_invitation(token, name=form.name.data,
-                                              password=form.password.data)
+            user = services.accept_invitation(
+                token, name=form.name.data, password=form.password.data
+            )
         except ServiceError as exc:
             if exc.status != 400:
                 raise
@@ -127,8 +139,9 @@ def accept_invitation(token: str):
             auth.start_session(user)
             flash(f"Welcome to cop, {user.name}.", "success")
             return redirect(url_for("accounts.edit_profile"), code=303)
-    return render_template("accounts/accept_invitation.html", form=form,
-                           invitation=invitation), (400 if form.errors else 200)
+    return render_template("accounts/accept_invitation.html", form=form, invitation=invitation), (
+        400 if form.errors else 200
+    )
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -139,9 +152,13 @@ def edit_profile():
     if form.validate_on_submit():
         try:
             services.update_profile(
-                current_user, current_user, name=form.name.data,
-                organization=form.organization.data or "", title=form.title.data or "",
-                bio=form.bio.data or "", timezone=form.timezone.data,
+                current_user,
+                current_user,
+                name=form.name.data,
+                organization=form.organization.data or "",
+                title=form.title.data or "",
+                bio=form.bio.data or "",
+                timezone=form.timezone.data,
             )
         except ServiceError as exc:
             _form_error(form, exc)
@@ -149,8 +166,9 @@ def edit_profile():
             flash("Your profile is saved.", "success")
             return redirect(url_for("accounts.edit_profile"), code=303)
     status = 400 if form.errors else 200
-    return render_template("accounts/profile_edit.html", form=form,
-                           password_form=password_form), status
+    return render_template(
+        "accounts/profile_edit.html", form=form, password_form=password_form
+    ), status
 
 
 @bp.post("/profile/password")
@@ -160,23 +178,28 @@ def change_password():
     password_form = ChangePasswordForm(prefix="pw")
     if password_form.validate_on_submit():
         try:
-            services.change_password(current_user, current=password_form.current_password.data,
-                                     new=password_form.password.data)
+            services.change_password(
+                current_user,
+                current=password_form.current_password.data,
+                new=password_form.password.data,
+            )
         except ServiceError as exc:
             _form_error(password_form, exc)
         else:
             flash("Your password is changed. Your other sessions were logged out.", "success")
             return redirect(url_for("accounts.edit_profile"), code=303)
-    return render_template("accounts/profile_edit.html", form=form,
-                           password_form=password_form), 400
+    return render_template(
+        "accounts/profile_edit.html", form=form, password_form=password_form
+    ), 400
 
 
 @bp.get("/people/<int:user_id>")
 @login_required
 def profile(user_id: int):
     user = get_profile_or_404(current_user, user_id)
-    return render_template("accounts/profile.html", user=user,
-                           memberships=queries.memberships_of(user))
+    return render_template(
+        "accounts/profile.html", user=user, memberships=queries.memberships_of(user)
+    )
 
 
 @bp.route("/invitations/new", methods=["GET", "POST"])
@@ -186,7 +209,9 @@ def new_invitation():
         abort(404)
     coalitions = invitable_coalitions(current_user)
     form = InviteForm()
-    form.coalition.choices = choices([("", "No coalition")] + [(c.slug, c.name) for c in coalitions])
+    form.coalition.choices = choices(
+        [("", "No coalition")] + [(c.slug, c.name) for c in coalitions]
+    )
     if not current_user.is_admin:
         form.role.choices = choices([(Role.MEMBER.value, Role.MEMBER.label)])
     if form.validate_on_submit():
@@ -195,8 +220,11 @@ def new_invitation():
             abort(404)
         try:
             invitation, token = services.invite(
-                current_user, email=form.email.data, role=form.role.data,
-                coalition=coalition, as_lead=form.as_lead.data,
+                current_user,
+                email=form.email.data,
+                role=form.role.data,
+                coalition=coalition,
+                as_lead=form.as_lead.data,
             )
         except ServiceError as exc:
             if exc.status == 403:
@@ -204,8 +232,11 @@ def new_invitation():
             _form_error(form, exc)
         else:
             services.send_invitation_email(invitation, token)
-            return render_template("accounts/invitation_sent.html", invitation=invitation,
-                                   link=services.invitation_url(token))
+            return render_template(
+                "accounts/invitation_sent.html",
+                invitation=invitation,
+                link=services.invitation_url(token),
+            )
     status = 400 if form.errors else 200
     return render_template("accounts/invite.html", form=form), status
 
@@ -215,9 +246,11 @@ def new_invitation():
 def invitations():
     if not can_invite(current_user):
         abort(404)
-    return render_template("accounts/invitations.html",
-                           invitations=queries.invitations_visible_to(current_user),
-                           revoke_form=RevokeForm())
+    return render_template(
+        "accounts/invitations.html",
+        invitations=queries.invitations_visible_to(current_user),
+        revoke_form=RevokeForm(),
+    )
 
 
 @bp.post("/invitations/<int:invitation_id>/revoke")
@@ -251,8 +284,9 @@ def admin_user(user_id: int):
     refused = False
     if form.validate_on_submit():
         try:
-            services.admin_update_user(current_user, user, role=form.role.data,
-                                       active=form.active.data)
+            services.admin_update_user(
+                current_user, user, role=form.role.data, active=form.active.data
+            )
         except ServiceError as exc:
             db.session.rollback()
             db.session.refresh(user)  # show the account as it is, not as asked
@@ -261,11 +295,14 @@ def admin_user(user_id: int):
         else:
             flash(f"{user.name}'s account is saved.", "success")
             return redirect(url_for("accounts.admin_user", user_id=user.id), code=303)
-    return render_template("accounts/admin_user.html", user=user, form=form,
-                           memberships=queries.memberships_of(user),
-                           coached=queries.coached_by(user),
-                           events=queries.audit_for_user(user)), (
-        400 if form.errors or refused else 200)
+    return render_template(
+        "accounts/admin_user.html",
+        user=user,
+        form=form,
+        memberships=queries.memberships_of(user),
+        coached=queries.coached_by(user),
+        events=queries.audit_for_user(user),
+    ), (400 if form.errors or refused else 200)
 
 
 @bp.get("/admin/audit")
@@ -273,6 +310,7 @@ def admin_user(user_id: int):
 def audit_log():
     if not can_view_audit_log(current_user):
         abort(404)
-    page = queries.audit_page(before=request.args.get("before"),
-                              action=(request.args.get("action") or "")[:80])
+    page = queries.audit_page(
+        before=request.args.get("before"), action=(request.args.get("action") or "")[:80]
+    )
     return render_template("accounts/audit_log.html", page=page)

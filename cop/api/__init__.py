@@ -11,6 +11,7 @@ from cop.core.errors import api_error
 from cop.extensions import csrf
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+TOKENLESS_PATHS = {"/api/v1/tokens", "/api/v1/openapi.json"}
 
 BEARER_SCHEME = {"type": "http", "scheme": "bearer", "description": "POST /api/v1/tokens"}
 
@@ -40,6 +41,15 @@ def init_api(app: Flask) -> None:
     def _api_guard():
         if not request.path.startswith("/api/"):
             return None
+        # A token that does not work is a 401 even where no token is needed (public reads):
+        # the caller should know, rather than silently see only what is public. Asking for
+        # a new token and reading the API's description stay open.
+        if (
+            bearer_token(request) is not None
+            and not current_user.is_authenticated
+            and request.path not in TOKENLESS_PATHS
+        ):
+            return api_error(401, "The token is invalid, expired or revoked.", "unauthorized")
         # A bearer token is not sent by browsers on their own: no CSRF check needed.
         # A session cookie is: a state change made with it needs the CSRF header.
         unsafe = request.method not in SAFE_METHODS

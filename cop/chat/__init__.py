@@ -25,7 +25,8 @@ def init_app(app: Flask) -> None:
         # Fit the Engine.IO packet limit to chat's largest legitimate message (the default
         # is 1 MB). Read per packet by python-engineio, so setting it here takes effect.
         socketio.server.eio.max_http_buffer_size = app.config.get(
-            "SOCKETIO_MAX_HTTP_BUFFER_SIZE", 64 * 1024)
+            "SOCKETIO_MAX_HTTP_BUFFER_SIZE", 64 * 1024
+        )
     app.jinja_env.globals.update(TEMPLATE_PREDICATES)
     add_nav_item(app, "chat.index", "Chat", can_use_chat)
     add_background_task(app, access_watchdog)

@@ -31,9 +31,16 @@ exempt_from_form_csrf(blp)
 
 def _room_row(row: queries.RoomRow) -> dict:
     room = row.room
-    return {"id": room.id, "kind": room.kind, "name": row.name, "last_seq": room.last_seq,
-            "last_edit_seq": room.last_edit_seq, "last_read_seq": row.last_read_seq,
-            "unread": row.unread, "url": url_for("chat.room", room_id=room.id)}
+    return {
+        "id": room.id,
+        "kind": room.kind,
+        "name": row.name,
+        "last_seq": room.last_seq,
+        "last_edit_seq": room.last_edit_seq,
+        "last_read_seq": row.last_read_seq,
+        "unread": row.unread,
+        "url": url_for("chat.room", room_id=room.id),
+    }
 
 
 @blp.route("/rooms")
@@ -61,8 +68,9 @@ class RoomMessages(MethodView):
         limit = min(args["limit"], current_app.config["CHAT_HISTORY_PAGE_MAX"])
         given = [k for k in ("after_seq", "before_seq", "edited_after") if k in args]
         if len(given) > 1:
-            raise ServiceError("Give one of after_seq, before_seq or edited_after.",
-                               status=422, code="invalid")
+            raise ServiceError(
+                "Give one of after_seq, before_seq or edited_after.", status=422, code="invalid"
+            )
         if "before_seq" in args:
             rows = queries.messages_before(room, args["before_seq"], limit + 1)
             has_more, rows = len(rows) > limit, rows[-limit:]
@@ -73,9 +81,13 @@ class RoomMessages(MethodView):
             rows = queries.messages_after(room, args.get("after_seq", 0), limit + 1)
             has_more, rows = len(rows) > limit, rows[:limit]
         return {
-            "room": {"id": room.id, "kind": room.kind,
-                     "name": queries.room_name_for(current_user, room),
-                     "last_seq": room.last_seq, "last_edit_seq": room.last_edit_seq},
+            "room": {
+                "id": room.id,
+                "kind": room.kind,
+                "name": queries.room_name_for(current_user, room),
+                "last_seq": room.last_seq,
+                "last_edit_seq": room.last_edit_seq,
+            },
             "messages": [events.message_payload(m) for m in rows],
             "has_more": has_more,
         }
@@ -83,8 +95,12 @@ class RoomMessages(MethodView):
     @login_required
     @blp.arguments(ChatNewMessageSchema)
     @blp.response(201, ChatMessageSchema)
-    @blp.alt_response(200, schema=ChatMessageSchema, description="The same client_id again: the "
-                      "message stored the first time, nothing new created")
+    @blp.alt_response(
+        200,
+        schema=ChatMessageSchema,
+        description="The same client_id again: the "
+        "message stored the first time, nothing new created",
+    )
     def post(self, data, room_id: int):
         """Send a message: same rules and idempotency (client_id) as the socket's send."""
         result = services.send_message(current_user, room_id, data["body"], data["client_id"])
@@ -108,8 +124,9 @@ class RoomMutes(MethodView):
     @blp.response(201, ChatMuteResultSchema)
     def post(self, data, room_id: int):
         """Moderators: mute someone in the room for some minutes (audit-logged)."""
-        mute = services.mute_user(current_user, room_id, data["user_id"], data["minutes"],
-                                  data["reason"])
+        mute = services.mute_user(
+            current_user, room_id, data["user_id"], data["minutes"], data["reason"]
+        )
         return {"room_id": mute.room_id, "user_id": mute.user_id, "until": events.iso(mute.until)}
 
 
@@ -129,8 +146,7 @@ class Message(MethodView):
     @blp.response(200, ChatMessageSchema)
     def patch(self, data, message_id: int):
         """Edit your own message."""
-        return events.message_payload(services.edit_message(current_user, message_id,
-                                                            data["body"]))
+        return events.message_payload(services.edit_message(current_user, message_id, data["body"]))
 
     @login_required
     @blp.response(200, ChatMessageSchema)
@@ -147,6 +163,9 @@ class DirectMessages(MethodView):
     def post(self, data):
         """The direct-message room with these people (created the first time)."""
         room = services.get_or_create_dm(current_user, data["user_ids"])
-        row = queries.RoomRow(room, queries.room_name_for(current_user, room),
-                              queries.last_read_seq(current_user, room))
+        row = queries.RoomRow(
+            room,
+            queries.room_name_for(current_user, room),
+            queries.last_read_seq(current_user, room),
+        )
         return _room_row(row)

@@ -46,8 +46,9 @@ class ChatState:
 
     def __init__(self, app: Flask) -> None:
         self.connections: dict[str, Connection] = {}
-        self.presence: LocalPresence = make_presence(app.config.get("REDIS_URL"),
-                                                     app.config.get("SOCKETIO_CHANNEL", "cop"))
+        self.presence: LocalPresence = make_presence(
+            app.config.get("REDIS_URL"), app.config.get("SOCKETIO_CHANNEL", "cop")
+        )
         self.fingerprints: dict[int, Hashable] = {}
         self.typing_seen: dict[tuple[int, int], float] = {}
         self.pending_presence: dict[int, set[int]] = {}
@@ -57,8 +58,13 @@ class ChatState:
 
     # -- connections -------------------------------------------------------------------
     def add(self, sid: str, user: User) -> Connection:
-        conn = Connection(sid, user.id, user.name, user.current_session_id,
-                          None if user.current_session_id else user.current_token_id)
+        conn = Connection(
+            sid,
+            user.id,
+            user.name,
+            user.current_session_id,
+            None if user.current_session_id else user.current_token_id,
+        )
         with self.lock:
             self.connections[sid] = conn
             self.names_cache[user.id] = user.name
@@ -75,12 +81,14 @@ class ChatState:
         with self.lock:
             return list(self.connections.values())
 
+
 def chat_state(app: Flask | None = None) -> ChatState:
     app = app or current_app._get_current_object()
     return app.extensions["chat"]
 
 
 # --- rooms of a socket ------------------------------------------------------------------
+
 
 def enter_room(state: ChatState, conn: Connection, room: ChatRoom) -> None:
     socketio.server.enter_room(conn.sid, events.room_channel(room.id), namespace=events.NAMESPACE)
@@ -114,6 +122,7 @@ def present_user_ids(state: ChatState, room_id: int) -> set[int]:
 
 # --- presence batching --------------------------------------------------------------------
 
+
 def presence_touched(state: ChatState, room_id: int, user_id: int) -> None:
     """Someone came or went: tell the room, batched per CHAT_PRESENCE_INTERVAL so hundreds
     of joins at the start of an event make a few packets, not hundreds squared."""
@@ -143,17 +152,19 @@ def flush_presence(state: ChatState, room_id: int) -> None:
     if not changed:
         return
     present = state.presence.users(room_id)
-    joined = [{"id": uid, "name": state.names_cache.get(uid, "")}
-              for uid in sorted(changed & present)]
+    joined = [
+        {"id": uid, "name": state.names_cache.get(uid, "")} for uid in sorted(changed & present)
+    ]
     left = sorted(changed - present)
     events.presence_changed(room_id, joined, left)
 
 
 # --- the access watchdog ------------------------------------------------------------------
 
+
 def _chunks(ids: list[int]):
     for i in range(0, len(ids), CHUNK):
-        yield ids[i:i + CHUNK]
+        yield ids[i : i + CHUNK]
 
 
 def _live_credentials(conns: list[Connection]) -> tuple[set[int], set[int], dict[int, tuple]]:
@@ -164,23 +175,38 @@ def _live_credentials(conns: list[Connection]) -> tuple[set[int], set[int], dict
     user_ids = sorted({c.user_id for c in conns})
     sessions: set[int] = set()
     for chunk in _chunks(session_ids):
-        sessions.update(db.session.execute(
-            sa.select(UserSession.id).where(UserSession.id.in_(chunk),
-                                            UserSession.expires_at > now)).scalars())
+        sessions.update(
+            db.session.execute(
+                sa.select(UserSession.id).where(
+                    UserSession.id.in_(chunk), UserSession.expires_at > now
+                )
+            ).scalars()
+        )
     tokens: set[int] = set()
     for chunk in _chunks(token_ids):
-        tokens.update(db.session.execute(
-            sa.select(ApiToken.id).where(ApiToken.id.in_(chunk), ApiToken.revoked_at.is_(None),
-                                         ApiToken.expires_at > now)).scalars())
+        tokens.update(
+            db.session.execute(
+                sa.select(ApiToken.id).where(
+                    ApiToken.id.in_(chunk), ApiToken.revoked_at.is_(None), ApiToken.expires_at > now
+                )
+            ).scalars()
+        )
     users: dict[int, tuple] = {}
     for chunk in _chunks(user_ids):
-        users.update({uid: (role, active) for uid, role, active in db.session.execute(
-            sa.select(User.id, User.role, User.active).where(User.id.in_(chunk)))})
+        users.update(
+            {
+                uid: (role, active)
+                for uid, role, active in db.session.execute(
+                    sa.select(User.id, User.role, User.active).where(User.id.in_(chunk))
+                )
+            }
+        )
     return sessions, tokens, users
 
 
-def credential_ok(conn: Connection, sessions: set[int], tokens: set[int],
-                  users: dict[int, tuple]) -> bool:
+def credential_ok(
+    conn: Connection, sessions: set[int], tokens: set[int], users: dict[int, tuple]
+) -> bool:
     role_active = users.get(conn.user_id)
     if role_active is None or not role_active[1]:
         return False

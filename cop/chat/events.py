@@ -42,6 +42,7 @@ def iso(value: datetime | None) -> str | None:
 
 # --- payloads ---------------------------------------------------------------------------
 
+
 def person_payload(user) -> dict[str, Any]:
     return {"id": user.id, "name": user.name}
 
@@ -69,6 +70,7 @@ def room_payload(room: ChatRoom, name: str | None = None) -> dict[str, Any]:
 
 # --- emits ------------------------------------------------------------------------------
 
+
 def _emit(event: str, data: dict[str, Any], *, to: str, skip_sid: str | None = None) -> None:
     try:
         socketio.emit(event, data, to=to, namespace=NAMESPACE, skip_sid=skip_sid)
@@ -86,28 +88,45 @@ def message_updated(message: ChatMessage) -> None:
 
 
 def message_deleted(message: ChatMessage) -> None:
-    _emit("message_deleted", {"id": message.id, "room_id": message.room_id,
-                              "seq": message.seq, "edit_seq": message.edit_seq},
-          to=room_channel(message.room_id))
+    _emit(
+        "message_deleted",
+        {
+            "id": message.id,
+            "room_id": message.room_id,
+            "seq": message.seq,
+            "edit_seq": message.edit_seq,
+        },
+        to=room_channel(message.room_id),
+    )
 
 
 def typing(room_id: int, user, *, sid: str) -> None:
     """To the room, but not back to the typing socket."""
-    _emit("typing", {"room_id": room_id, "user": person_payload(user)},
-          to=room_channel(room_id), skip_sid=sid)
+    _emit(
+        "typing",
+        {"room_id": room_id, "user": person_payload(user)},
+        to=room_channel(room_id),
+        skip_sid=sid,
+    )
 
 
 def presence_changed(room_id: int, joined: Iterable[dict], left: Iterable[int]) -> None:
     joined, left = list(joined), list(left)
     if joined or left:
-        _emit("presence", {"room_id": room_id, "joined": joined, "left": left},
-              to=room_channel(room_id))
+        _emit(
+            "presence",
+            {"room_id": room_id, "joined": joined, "left": left},
+            to=room_channel(room_id),
+        )
 
 
 def read_state(user_id: int, room_id: int, last_read_seq: int, unread: int) -> None:
     """The user's other tabs update their unread badge."""
-    _emit("read", {"room_id": room_id, "last_read_seq": last_read_seq, "unread": unread},
-          to=user_channel(user_id))
+    _emit(
+        "read",
+        {"room_id": room_id, "last_read_seq": last_read_seq, "unread": unread},
+        to=user_channel(user_id),
+    )
 
 
 def room_added(user_ids: Iterable[int], room: ChatRoom, names: dict[int, str]) -> None:

@@ -19,6 +19,11 @@ class DeleteMessageForm(FlaskForm):
 
 class DirectForm(FlaskForm):
     # Any id may come back: the service checks each person (can_message_user).
-    user_ids = SelectMultipleField("People", coerce=int, choices=[], validate_choice=False,
-                                   widget=ListWidget(prefix_label=False),
-                                   option_widget=CheckboxInput())
+    user_ids = SelectMultipleField(
+        "People",
+        coerce=int,
+        choices=[],
+        validate_choice=False,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )

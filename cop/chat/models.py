@@ -167,5 +167,6 @@ class ChatMute(db.Model):
 
 # The access check of a coalition room needs its coalition: load them with the rooms in one
 # more query, without the coalition's states and sectors (left lazy for pages that want them).
-WITH_COALITION = selectinload(ChatRoom.coalition).options(lazyload(Coalition.states),
-                                                          lazyload(Coalition.sectors))
+WITH_COALITION = selectinload(ChatRoom.coalition).options(
+    lazyload(Coalition.states), lazyload(Coalition.sectors)
+)

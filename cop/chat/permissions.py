@@ -52,9 +52,14 @@ class RoomKindRules:
 ROOM_KINDS: dict[str, RoomKindRules] = {}
 
 
-def register_room_kind(key: str, *, can_access: AccessPredicate, can_moderate: AccessPredicate,
-                       access_fingerprint: AccessFingerprint | None = None,
-                       replace: bool = False) -> RoomKindRules:
+def register_room_kind(
+    key: str,
+    *,
+    can_access: AccessPredicate,
+    can_moderate: AccessPredicate,
+    access_fingerprint: AccessFingerprint | None = None,
+    replace: bool = False,
+) -> RoomKindRules:
     """Add the rules of a room kind; `replace=True` refines a kind chat registered itself
     (the events feature replaces the placeholder "event" rule)."""
     if key not in {k.value for k in RoomKind}:
@@ -71,6 +76,7 @@ def rules_for(room: ChatRoom) -> RoomKindRules:
 
 
 # --- the rules of each kind -------------------------------------------------------------
+
 
 def _coalition_access(user: User, room: ChatRoom) -> bool:
     return room.coalition is not None and can_view_coalition_private(user, room.coalition)
@@ -100,13 +106,15 @@ def _never(user: User, room: ChatRoom) -> bool:
 def _coalition_fingerprint(user_ids: list[int]) -> dict[int, Hashable]:
     found: dict[int, set] = {uid: set() for uid in user_ids}
     for uid, cid in db.session.execute(
-        sa.select(Membership.user_id, Membership.coalition_id)
-        .where(Membership.user_id.in_(user_ids))
+        sa.select(Membership.user_id, Membership.coalition_id).where(
+            Membership.user_id.in_(user_ids)
+        )
     ):
         found[uid].add(("m", cid))
     for uid, cid in db.session.execute(
-        sa.select(CoachAssignment.coach_id, CoachAssignment.coalition_id)
-        .where(CoachAssignment.coach_id.in_(user_ids))
+        sa.select(CoachAssignment.coach_id, CoachAssignment.coalition_id).where(
+            CoachAssignment.coach_id.in_(user_ids)
+        )
     ):
         found[uid].add(("c", cid))
     return {uid: frozenset(v) for uid, v in found.items()}
@@ -120,28 +128,44 @@ def _no_more(user_ids: list[int]) -> dict[int, Hashable]:
 def _dm_fingerprint(user_ids: list[int]) -> dict[int, Hashable]:
     found: dict[int, set] = {uid: set() for uid in user_ids}
     for uid, rid in db.session.execute(
-        sa.select(ChatRoomMember.user_id, ChatRoomMember.room_id)
-        .where(ChatRoomMember.user_id.in_(user_ids))
+        sa.select(ChatRoomMember.user_id, ChatRoomMember.room_id).where(
+            ChatRoomMember.user_id.in_(user_ids)
+        )
     ):
         found[uid].add(rid)
     return {uid: frozenset(v) for uid, v in found.items()}
 
 
-register_room_kind(RoomKind.COALITION, can_access=_coalition_access,
-                   can_moderate=_coalition_moderate, access_fingerprint=_coalition_fingerprint)
-register_room_kind(RoomKind.SECTOR, can_access=_community_access, can_moderate=_admin_only,
-                   access_fingerprint=_no_more)
-register_room_kind(RoomKind.LOUNGE, can_access=_community_access, can_moderate=_admin_only,
-                   access_fingerprint=_no_more)
+register_room_kind(
+    RoomKind.COALITION,
+    can_access=_coalition_access,
+    can_moderate=_coalition_moderate,
+    access_fingerprint=_coalition_fingerprint,
+)
+register_room_kind(
+    RoomKind.SECTOR,
+    can_access=_community_access,
+    can_moderate=_admin_only,
+    access_fingerprint=_no_more,
+)
+register_room_kind(
+    RoomKind.LOUNGE,
+    can_access=_community_access,
+    can_moderate=_admin_only,
+    access_fingerprint=_no_more,
+)
 # Direct messages are private to their members: nobody else reads or moderates them.
-register_room_kind(RoomKind.DM, can_access=_dm_access, can_moderate=_never,
-                   access_fingerprint=_dm_fingerprint)
+register_room_kind(
+    RoomKind.DM, can_access=_dm_access, can_moderate=_never, access_fingerprint=_dm_fingerprint
+)
 # A placeholder until the events feature registers "open to the event's registrants".
-register_room_kind(RoomKind.EVENT, can_access=_admin_only, can_moderate=_admin_only,
-                   access_fingerprint=_no_more)
+register_room_kind(
+    RoomKind.EVENT, can_access=_admin_only, can_moderate=_admin_only, access_fingerprint=_no_more
+)
 
 
 # --- predicates the views, API, sockets and templates use -------------------------------
+
 
 def can_access_room(user: User | None, room: ChatRoom | None) -> bool:
     """Read the room, join it, see who is in it."""
@@ -155,21 +179,25 @@ def can_moderate_room(user: User | None, room: ChatRoom | None) -> bool:
 def active_mute(user: User, room: ChatRoom) -> ChatMute | None:
     return db.session.execute(
         sa.select(ChatMute)
-        .where(ChatMute.room_id == room.id, ChatMute.user_id == user.id,
-               ChatMute.until > utcnow())
+        .where(ChatMute.room_id == room.id, ChatMute.user_id == user.id, ChatMute.until > utcnow())
         .order_by(ChatMute.until.desc())
         .limit(1)
     ).scalar_one_or_none()
 
 
 def can_post_in_room(user: User | None, room: ChatRoom | None) -> bool:
-    return (can_access_room(user, room) and room.archived_at is None
-            and active_mute(user, room) is None)
+    return (
+        can_access_room(user, room) and room.archived_at is None and active_mute(user, room) is None
+    )
 
 
 def can_edit_message(user: User | None, message: ChatMessage, room: ChatRoom) -> bool:
-    return (can_access_room(user, room) and message.author_id == user.id
-            and not message.is_deleted and room.archived_at is None)
+    return (
+        can_access_room(user, room)
+        and message.author_id == user.id
+        and not message.is_deleted
+        and room.archived_at is None
+    )
 
 
 def can_delete_message(user: User | None, message: ChatMessage, room: ChatRoom) -> bool:
@@ -180,8 +208,14 @@ def can_delete_message(user: User | None, message: ChatMessage, room: ChatRoom) 
 
 def can_message_user(user: User | None, other: User | None) -> bool:
     """Start a direct message: both active community members (guests only chat in events)."""
-    return (_active(user) and other is not None and other.active and other.id != user.id
-            and user.role != Role.GUEST and other.role != Role.GUEST)
+    return (
+        _active(user)
+        and other is not None
+        and other.active
+        and other.id != user.id
+        and user.role != Role.GUEST
+        and other.role != Role.GUEST
+    )
 
 
 def can_use_chat(user: User | None) -> bool:

@@ -42,8 +42,11 @@ class LocalPresence:
 
     def entries(self) -> list[tuple[int, str, int]]:
         with self._lock:
-            return [(rid, sid, uid) for rid, members in self._rooms.items()
-                    for sid, uid in members.items()]
+            return [
+                (rid, sid, uid)
+                for rid, members in self._rooms.items()
+                for sid, uid in members.items()
+            ]
 
     def refresh(self) -> None:
         """Nothing to vouch for outside this process."""

@@ -24,12 +24,17 @@ SOCKET_FIELDS = {
 
 def socket_payload(event: str, data) -> dict:
     if not isinstance(data, dict):
-        raise ServiceError(f"'{event}' expects an object like "
-                           f"{{{', '.join(sorted(SOCKET_FIELDS[event]))}}}.", code="invalid")
+        raise ServiceError(
+            f"'{event}' expects an object like {{{', '.join(sorted(SOCKET_FIELDS[event]))}}}.",
+            code="invalid",
+        )
     unknown = sorted(set(data) - SOCKET_FIELDS[event])
     if unknown:
-        raise ServiceError(f"Unknown field(s) in '{event}': {', '.join(map(str, unknown))[:200]}. "
-                           "The server sets ids, authors, seq and times itself.", code="invalid")
+        raise ServiceError(
+            f"Unknown field(s) in '{event}': {', '.join(map(str, unknown))[:200]}. "
+            "The server sets ids, authors, seq and times itself.",
+            code="invalid",
+        )
     return data
 
 
@@ -72,12 +77,20 @@ class ChatRoomRefSchema(Schema):
 
 
 class ChatMessagesQuerySchema(Schema):
-    after_seq = fields.Integer(validate=validate.Range(min=0), metadata={
-        "description": "messages with seq > after_seq, ascending (catch-up)"})
-    before_seq = fields.Integer(validate=validate.Range(min=1), metadata={
-        "description": "the `limit` messages just before before_seq, ascending (history)"})
-    edited_after = fields.Integer(validate=validate.Range(min=0), metadata={
-        "description": "messages edited or deleted after this edit_seq"})
+    after_seq = fields.Integer(
+        validate=validate.Range(min=0),
+        metadata={"description": "messages with seq > after_seq, ascending (catch-up)"},
+    )
+    before_seq = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={
+            "description": "the `limit` messages just before before_seq, ascending (history)"
+        },
+    )
+    edited_after = fields.Integer(
+        validate=validate.Range(min=0),
+        metadata={"description": "messages edited or deleted after this edit_seq"},
+    )
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 
@@ -89,9 +102,13 @@ class ChatMessagesPageSchema(Schema):
 
 class ChatNewMessageSchema(Schema):
     body = fields.String(required=True)
-    client_id = fields.String(required=True, metadata={
-        "description": "the client's idempotency key: the same value again returns the "
-                       "stored message"})
+    client_id = fields.String(
+        required=True,
+        metadata={
+            "description": "the client's idempotency key: the same value again returns the "
+            "stored message"
+        },
+    )
 
 
 class ChatEditMessageSchema(Schema):
@@ -121,5 +138,6 @@ class ChatMuteResultSchema(Schema):
 
 
 class ChatNewDirectSchema(Schema):
-    user_ids = fields.List(fields.Integer(strict=True), required=True,
-                           validate=validate.Length(min=1, max=20))
+    user_ids = fields.List(
+        fields.Integer(strict=True), required=True, validate=validate.Length(min=1, max=20)
+    )

@@ -70,6 +70,7 @@ def _no_room() -> NotFound:
 
 # --- input checks (shared by the socket and HTTP entry points) ---------------------------
 
+
 def check_room_id(value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ServiceError("room_id must be a positive integer.", code="invalid", field="room_id")
@@ -78,8 +79,9 @@ def check_room_id(value) -> int:
 
 def check_message_id(value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ServiceError("message_id must be a positive integer.", code="invalid",
-                           field="message_id")
+        raise ServiceError(
+            "message_id must be a positive integer.", code="invalid", field="message_id"
+        )
     return value
 
 
@@ -88,8 +90,11 @@ def check_body(body) -> str:
         raise ServiceError("The message body must be text.", code="invalid", field="body")
     limit = current_app.config["CHAT_MAX_BODY"]
     if len(body) > limit:
-        raise ServiceError(f"A message can be at most {limit:,} characters; this one has "
-                           f"{len(body):,}.", code="body_too_long", field="body")
+        raise ServiceError(
+            f"A message can be at most {limit:,} characters; this one has {len(body):,}.",
+            code="body_too_long",
+            field="body",
+        )
     if "\x00" in body:
         raise ServiceError("The message contains a NUL character.", code="invalid", field="body")
     body = body.strip()
@@ -102,11 +107,15 @@ def check_client_id(client_id) -> str:
     if not isinstance(client_id, str) or not CLIENT_ID_RE.match(client_id):
         raise ServiceError(
             f"client_id is required: 1 to {CLIENT_ID_MAX} letters, digits or . _ : - "
-            "(a new random id per message, e.g. a UUID).", code="invalid", field="client_id")
+            "(a new random id per message, e.g. a UUID).",
+            code="invalid",
+            field="client_id",
+        )
     return client_id
 
 
 # --- rooms ------------------------------------------------------------------------------
+
 
 def visible_room(actor: User, room_id) -> ChatRoom:
     """The room if the actor may read it; NotFound otherwise (also for bad ids)."""
@@ -121,8 +130,9 @@ def _create_rooms(specs: list[dict]) -> int:
     if not specs:
         return 0
     keys = [s["key"] for s in specs]
-    existing = set(db.session.execute(
-        sa.select(ChatRoom.key).where(ChatRoom.key.in_(keys))).scalars())
+    existing = set(
+        db.session.execute(sa.select(ChatRoom.key).where(ChatRoom.key.in_(keys))).scalars()
+    )
     missing = [s for s in specs if s["key"] not in existing]
     if not missing:
         return 0
@@ -143,15 +153,29 @@ def coalition_room_key(coalition_id: int) -> str:
 def ensure_default_rooms() -> int:
     """The lounge, one room per sector, one per coalition: create those missing. Commits."""
     specs = [{"key": LOUNGE_KEY, "kind": RoomKind.LOUNGE.value, "name": LOUNGE_NAME}]
-    specs += [{"key": f"sector:{s.value}", "kind": RoomKind.SECTOR.value, "sector": s.value,
-               "name": f"{SECTOR_LABELS[s]} (all coalitions)"} for s in Sector]
-    with_room = sa.select(ChatRoom.coalition_id).where(ChatRoom.kind == RoomKind.COALITION.value,
-                                                       ChatRoom.coalition_id.is_not(None))
+    specs += [
+        {
+            "key": f"sector:{s.value}",
+            "kind": RoomKind.SECTOR.value,
+            "sector": s.value,
+            "name": f"{SECTOR_LABELS[s]} (all coalitions)",
+        }
+        for s in Sector
+    ]
+    with_room = sa.select(ChatRoom.coalition_id).where(
+        ChatRoom.kind == RoomKind.COALITION.value, ChatRoom.coalition_id.is_not(None)
+    )
     for cid, name in db.session.execute(
         sa.select(Coalition.id, Coalition.name).where(Coalition.id.not_in(with_room))
     ):
-        specs.append({"key": coalition_room_key(cid), "kind": RoomKind.COALITION.value,
-                      "coalition_id": cid, "name": name[:200]})
+        specs.append(
+            {
+                "key": coalition_room_key(cid),
+                "kind": RoomKind.COALITION.value,
+                "coalition_id": cid,
+                "name": name[:200],
+            }
+        )
     return _create_rooms(specs)
 
 
@@ -159,17 +183,18 @@ def default_rooms_missing() -> bool:
     """One cheap query: is a coalition (or the lounge) without its room?"""
     rooms = sa.select(ChatRoom.coalition_id).where(ChatRoom.coalition_id.is_not(None))
     missing_coalition = db.session.execute(
-        sa.select(Coalition.id).where(Coalition.id.not_in(rooms)).limit(1)).first()
-    lounge = db.session.execute(
-        sa.select(ChatRoom.id).where(ChatRoom.key == LOUNGE_KEY)).first()
+        sa.select(Coalition.id).where(Coalition.id.not_in(rooms)).limit(1)
+    ).first()
+    lounge = db.session.execute(sa.select(ChatRoom.id).where(ChatRoom.key == LOUNGE_KEY)).first()
     return missing_coalition is not None or lounge is None
 
 
 def ensure_event_room(event_id: int, name: str) -> ChatRoom:
     """The chat room of a live event (for the events feature). Commits if it creates it."""
     key = f"event:{event_id}"
-    _create_rooms([{"key": key, "kind": RoomKind.EVENT.value, "ref_id": event_id,
-                    "name": name[:200]}])
+    _create_rooms(
+        [{"key": key, "kind": RoomKind.EVENT.value, "ref_id": event_id, "name": name[:200]}]
+    )
     return db.session.execute(sa.select(ChatRoom).where(ChatRoom.key == key)).scalar_one()
 
 
@@ -181,28 +206,34 @@ def archive_room(room: ChatRoom) -> None:
 
 def get_or_create_dm(actor: User, user_ids) -> ChatRoom:
     """The direct-message room of the actor and these people (1:1 or a small group)."""
-    if not isinstance(user_ids, list | tuple) or not user_ids or not all(
-            isinstance(u, int) and not isinstance(u, bool) for u in user_ids):
+    if (
+        not isinstance(user_ids, list | tuple)
+        or not user_ids
+        or not all(isinstance(u, int) and not isinstance(u, bool) for u in user_ids)
+    ):
         raise ServiceError("Choose at least one person.", code="invalid", field="user_ids")
     others_ids = sorted(set(user_ids) - {actor.id})
     limit = current_app.config["CHAT_DM_MAX_MEMBERS"]
     if not others_ids:
         raise ServiceError("Choose at least one other person.", code="invalid", field="user_ids")
     if len(others_ids) + 1 > limit:
-        raise ServiceError(f"A direct conversation has at most {limit} people.",
-                           code="invalid", field="user_ids")
+        raise ServiceError(
+            f"A direct conversation has at most {limit} people.", code="invalid", field="user_ids"
+        )
     others = db.session.execute(sa.select(User).where(User.id.in_(others_ids))).scalars().all()
     if len(others) != len(others_ids) or not all(can_message_user(actor, o) for o in others):
-        raise NotFound("You cannot start a conversation with one of these people.",
-                       code="not_found")
+        raise NotFound(
+            "You cannot start a conversation with one of these people.", code="not_found"
+        )
     member_ids = sorted([actor.id, *others_ids])
     key = "dm:" + "-".join(str(i) for i in member_ids)
     room = db.session.execute(sa.select(ChatRoom).where(ChatRoom.key == key)).scalar_one_or_none()
     if room is not None:
         return room
     names = {u.id: u.name for u in [actor, *others]}
-    room = ChatRoom(key=key, kind=RoomKind.DM.value,
-                    name=", ".join(names[i] for i in member_ids)[:200])
+    room = ChatRoom(
+        key=key, kind=RoomKind.DM.value, name=", ".join(names[i] for i in member_ids)[:200]
+    )
     room.members = [ChatRoomMember(user_id=i) for i in member_ids]
     db.session.add(room)
     try:
@@ -210,18 +241,19 @@ def get_or_create_dm(actor: User, user_ids) -> ChatRoom:
     except IntegrityError:
         db.session.rollback()
         return db.session.execute(sa.select(ChatRoom).where(ChatRoom.key == key)).scalar_one()
-    events.room_added(member_ids, room, {
-        uid: dm_name(room, uid, names) for uid in member_ids})
+    events.room_added(member_ids, room, {uid: dm_name(room, uid, names) for uid in member_ids})
     return room
 
 
 def dm_name(room: ChatRoom, viewer_id: int, names: dict[int, str]) -> str:
-    others = [names[m.user_id] for m in room.members if m.user_id != viewer_id
-              and m.user_id in names]
+    others = [
+        names[m.user_id] for m in room.members if m.user_id != viewer_id and m.user_id in names
+    ]
     return ", ".join(sorted(others)) or room.name
 
 
 # --- messages ---------------------------------------------------------------------------
+
 
 @dataclass
 class SendResult:
@@ -235,8 +267,9 @@ class SendResult:
 
 def _by_client_id(author_id: int, client_id: str) -> ChatMessage | None:
     return db.session.execute(
-        sa.select(ChatMessage).where(ChatMessage.author_id == author_id,
-                                     ChatMessage.client_id == client_id)
+        sa.select(ChatMessage).where(
+            ChatMessage.author_id == author_id, ChatMessage.client_id == client_id
+        )
     ).scalar_one_or_none()
 
 
@@ -254,16 +287,20 @@ def _check_send_rate(actor: User) -> None:
     except Exception:  # noqa: BLE001 - shared storage (Redis) down: limit per process
         allowed = _fallback_limiter.hit(item, *keys)
     if not allowed:
-        raise RateLimited(f"You are sending messages too quickly (limit: {rate}). "
-                          "Wait a few seconds and send again.")
+        raise RateLimited(
+            f"You are sending messages too quickly (limit: {rate}). "
+            "Wait a few seconds and send again."
+        )
 
 
 def _next_seq(room_id: int, column) -> int:
     """Take the room's next number in this transaction: the row stays locked until commit
     (PostgreSQL row lock; SQLite's single writer), and a rollback gives the number back."""
     return db.session.execute(
-        sa.update(ChatRoom).where(ChatRoom.id == room_id)
-        .values({column: column + 1}).returning(column)
+        sa.update(ChatRoom)
+        .where(ChatRoom.id == room_id)
+        .values({column: column + 1})
+        .returning(column)
         .execution_options(synchronize_session=False)
     ).scalar_one()
 
@@ -273,16 +310,21 @@ def _read_state_upsert(dialect: str):
     SQLite and PostgreSQL, built once per dialect."""
     table = ChatReadState.__table__
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table).values(user_id=sa.bindparam("user_id"), room_id=sa.bindparam("room_id"),
-                                last_read_seq=sa.bindparam("seq"),
-                                updated_at=sa.bindparam("now", type_=table.c.updated_at.type))
+    stmt = insert(table).values(
+        user_id=sa.bindparam("user_id"),
+        room_id=sa.bindparam("room_id"),
+        last_read_seq=sa.bindparam("seq"),
+        updated_at=sa.bindparam("now", type_=table.c.updated_at.type),
+    )
     return stmt.on_conflict_do_update(
         index_elements=[table.c.user_id, table.c.room_id],
-        set_={"last_read_seq": sa.case(
-                  (stmt.excluded.last_read_seq > table.c.last_read_seq,
-                   stmt.excluded.last_read_seq),
-                  else_=table.c.last_read_seq),
-              "updated_at": stmt.excluded.updated_at},
+        set_={
+            "last_read_seq": sa.case(
+                (stmt.excluded.last_read_seq > table.c.last_read_seq, stmt.excluded.last_read_seq),
+                else_=table.c.last_read_seq,
+            ),
+            "updated_at": stmt.excluded.updated_at,
+        },
     )
 
 
@@ -294,8 +336,7 @@ def _upsert_read_state(user_id: int, room_id: int, seq: int) -> None:
     stmt = _UPSERTS.get(dialect)
     if stmt is None:
         stmt = _UPSERTS[dialect] = _read_state_upsert(dialect)
-    db.session.execute(stmt, {"user_id": user_id, "room_id": room_id, "seq": seq,
-                              "now": utcnow()})
+    db.session.execute(stmt, {"user_id": user_id, "room_id": room_id, "seq": seq, "now": utcnow()})
 
 
 def mentioned_users(room: ChatRoom, body: str) -> list[User]:
@@ -304,9 +345,13 @@ def mentioned_users(room: ChatRoom, body: str) -> list[User]:
     names = [n for n in names if n][:MAX_MENTIONS]
     if not names:
         return []
-    users = db.session.execute(
-        sa.select(User).where(sa.func.lower(User.name).in_(names), User.active.is_(True))
-    ).scalars().all()
+    users = (
+        db.session.execute(
+            sa.select(User).where(sa.func.lower(User.name).in_(names), User.active.is_(True))
+        )
+        .scalars()
+        .all()
+    )
     return [u for u in users if can_access_room(u, room)]
 
 
@@ -335,8 +380,9 @@ def _room_url(room: ChatRoom, seq: int | None = None) -> str:
     return adapter.build("chat.room", {"room_id": room.id}) + anchor
 
 
-def _notify_recipients(actor: User, room: ChatRoom, message: ChatMessage,
-                       mentioned: list[User]) -> None:
+def _notify_recipients(
+    actor: User, room: ChatRoom, message: ChatMessage, mentioned: list[User]
+) -> None:
     from cop.notifications.services import notify
 
     if not mentioned and room.kind != RoomKind.DM.value:
@@ -346,17 +392,31 @@ def _notify_recipients(actor: User, room: ChatRoom, message: ChatMessage,
     notified: set[int] = set()
     for user in mentioned:
         if user.id != actor.id:
-            notify(user, "mention", actor=actor, subject_type="chat_message",
-                   subject_id=message.id, url=url, context=context,
-                   text=f"{actor.name} mentioned you in {room.name}")
+            notify(
+                user,
+                "mention",
+                actor=actor,
+                subject_type="chat_message",
+                subject_id=message.id,
+                url=url,
+                context=context,
+                text=f"{actor.name} mentioned you in {room.name}",
+            )
             notified.add(user.id)
     if room.kind == RoomKind.DM.value:
         for member in room.members:
             if member.user_id in notified or member.user_id == actor.id:
                 continue
-            notify(member.user, "direct_message", actor=actor, subject_type="chat_message",
-                   subject_id=message.id, url=url, context=context,
-                   text=f"New direct message from {actor.name}")
+            notify(
+                member.user,
+                "direct_message",
+                actor=actor,
+                subject_type="chat_message",
+                subject_id=message.id,
+                url=url,
+                context=context,
+                text=f"New direct message from {actor.name}",
+            )
 
 
 def _retrying(work, attempts: int = 4):
@@ -382,15 +442,17 @@ def send_message(actor: User, room_id, body, client_id) -> SendResult:
     existing = _by_client_id(actor.id, client_id)
     if existing is not None:
         if existing.room_id != room.id:
-            raise Conflict("This client_id was used for a message in another room.",
-                           code="client_id_reused")
+            raise Conflict(
+                "This client_id was used for a message in another room.", code="client_id_reused"
+            )
         return SendResult(existing, False)
     if room.archived_at is not None:
         raise PermissionDenied("This room is archived: it is read-only.", code="archived")
     mute = active_mute(actor, room)
     if mute is not None:
-        raise PermissionDenied(f"A moderator muted you in this room until "
-                               f"{events.iso(mute.until)}.", code="muted")
+        raise PermissionDenied(
+            f"A moderator muted you in this room until {events.iso(mute.until)}.", code="muted"
+        )
     _check_send_rate(actor)
     mentioned = mentioned_users(room, body)
     html = render_body(body, mentioned)
@@ -398,8 +460,15 @@ def send_message(actor: User, room_id, body, client_id) -> SendResult:
 
     def work() -> tuple[ChatMessage, dict]:
         seq = _next_seq(room_id, ChatRoom.last_seq)
-        message = ChatMessage(room_id=room_id, seq=seq, author_id=actor_id, author=actor,
-                              client_id=client_id, body=body, body_html=html)
+        message = ChatMessage(
+            room_id=room_id,
+            seq=seq,
+            author_id=actor_id,
+            author=actor,
+            client_id=client_id,
+            body=body,
+            body_html=html,
+        )
         db.session.add(message)
         db.session.flush()
         _upsert_read_state(actor_id, room_id, seq)
@@ -465,8 +534,15 @@ def delete_message(actor: User, message_id) -> ChatMessage:
         message.deleted_at, message.deleted_by_id = utcnow(), actor.id
         message.body = message.body_html = ""
         if author_id != actor.id:
-            audit.record(actor, "chat.message.delete", message, room_id=room.id,
-                         room=room.name, seq=message.seq, author_id=author_id)
+            audit.record(
+                actor,
+                "chat.message.delete",
+                message,
+                room_id=room.id,
+                room=room.name,
+                seq=message.seq,
+                author_id=author_id,
+            )
         db.session.commit()
 
     _retrying(work)
@@ -475,6 +551,7 @@ def delete_message(actor: User, message_id) -> ChatMessage:
 
 
 # --- read state ------------------------------------------------------------------------
+
 
 def mark_read(actor: User, room_id, seq) -> dict:
     """Advance the actor's read position (never backwards, never past the last message)."""
@@ -485,8 +562,9 @@ def mark_read(actor: User, room_id, seq) -> dict:
     room_id = room.id
     _retrying(lambda: (_upsert_read_state(actor.id, room_id, seq), db.session.commit()))
     last_read = db.session.execute(
-        sa.select(ChatReadState.last_read_seq).where(ChatReadState.user_id == actor.id,
-                                                     ChatReadState.room_id == room_id)
+        sa.select(ChatReadState.last_read_seq).where(
+            ChatReadState.user_id == actor.id, ChatReadState.room_id == room_id
+        )
     ).scalar_one()
     unread = max(0, room.last_seq - last_read)
     events.read_state(actor.id, room_id, last_read, unread)
@@ -494,6 +572,7 @@ def mark_read(actor: User, room_id, seq) -> dict:
 
 
 # --- moderation -------------------------------------------------------------------------
+
 
 def mute_user(actor: User, room_id, user_id, minutes, reason: str = "") -> ChatMute:
     """A moderator silences someone in a room for a time. Audit-logged."""
@@ -507,16 +586,28 @@ def mute_user(actor: User, room_id, user_id, minutes, reason: str = "") -> ChatM
         raise PermissionDenied("Moderators cannot be muted.", code="forbidden")
     limit = current_app.config["CHAT_MUTE_MAX_MINUTES"]
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= limit:
-        raise ServiceError(f"minutes must be a whole number from 1 to {limit}.",
-                           code="invalid", field="minutes")
+        raise ServiceError(
+            f"minutes must be a whole number from 1 to {limit}.", code="invalid", field="minutes"
+        )
     if not isinstance(reason, str) or len(reason) > 500:
-        raise ServiceError("The reason is at most 500 characters.", code="invalid",
-                           field="reason")
-    mute = ChatMute(room_id=room.id, user_id=target.id, created_by_id=actor.id,
-                    until=utcnow() + timedelta(minutes=minutes), reason=reason.strip())
+        raise ServiceError("The reason is at most 500 characters.", code="invalid", field="reason")
+    mute = ChatMute(
+        room_id=room.id,
+        user_id=target.id,
+        created_by_id=actor.id,
+        until=utcnow() + timedelta(minutes=minutes),
+        reason=reason.strip(),
+    )
     db.session.add(mute)
-    audit.record(actor, "chat.user.mute", target, room_id=room.id, room=room.name,
-                 minutes=minutes, reason=mute.reason or None)
+    audit.record(
+        actor,
+        "chat.user.mute",
+        target,
+        room_id=room.id,
+        room=room.name,
+        minutes=minutes,
+        reason=mute.reason or None,
+    )
     db.session.commit()
     events.user_muted(target.id, room.id, mute.until)
     return mute
@@ -525,15 +616,15 @@ def mute_user(actor: User, room_id, user_id, minutes, reason: str = "") -> ChatM
 def unmute_user(actor: User, room_id, user_id) -> int:
     room = visible_room(actor, room_id)
     if not can_moderate_room(actor, room):
-        raise PermissionDenied("Only this room's moderators can unmute people.",
-                               code="forbidden")
+        raise PermissionDenied("Only this room's moderators can unmute people.", code="forbidden")
     target = db.session.get(User, user_id) if isinstance(user_id, int) else None
     if target is None:
         raise NotFound("No such person.", code="not_found", field="user_id")
     now = utcnow()
     ended = db.session.execute(
-        sa.update(ChatMute).where(ChatMute.room_id == room.id, ChatMute.user_id == target.id,
-                                  ChatMute.until > now).values(until=now)
+        sa.update(ChatMute)
+        .where(ChatMute.room_id == room.id, ChatMute.user_id == target.id, ChatMute.until > now)
+        .values(until=now)
     ).rowcount
     audit.record(actor, "chat.user.unmute", target, room_id=room.id, room=room.name)
     db.session.commit()

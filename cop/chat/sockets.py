@@ -66,14 +66,18 @@ def event_user(conn: Connection) -> User | None:
     if conn.session_id is not None:
         # Flask-Login reloaded the user from the connect-time cookie for this event: the
         # server-side session row must still exist (logging out deletes it).
-        if (not current_user.is_authenticated or current_user.id != conn.user_id
-                or current_user.current_session_id != conn.session_id):
+        if (
+            not current_user.is_authenticated
+            or current_user.id != conn.user_id
+            or current_user.current_session_id != conn.session_id
+        ):
             return None
         return current_user._get_current_object()
     if conn.token_id is None:
         return None
     row = db.session.execute(
-        sa.select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+        sa.select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
         .where(ApiToken.id == conn.token_id)
     ).first()
     if row is None or not row[0].is_usable(utcnow()) or row[1].id != conn.user_id:
@@ -82,8 +86,22 @@ def event_user(conn: Connection) -> User | None:
 
 
 class ChatNamespace(Namespace):
-    EVENTS = frozenset({"connect", "disconnect", "join", "leave", "send", "edit", "delete",
-                        "typing", "read", "presence", "mute", "unmute"})
+    EVENTS = frozenset(
+        {
+            "connect",
+            "disconnect",
+            "join",
+            "leave",
+            "send",
+            "edit",
+            "delete",
+            "typing",
+            "read",
+            "presence",
+            "mute",
+            "unmute",
+        }
+    )
 
     def trigger_event(self, event, *args):
         if event not in self.EVENTS:
@@ -93,14 +111,17 @@ class ChatNamespace(Namespace):
     # -- connection ------------------------------------------------------------------------
     def on_connect(self, auth=None):
         if not origin_allowed(request.environ, current_app.config.get("SOCKETIO_CORS_ORIGINS")):
-            raise ConnectionRefusedError({"code": "bad_origin",
-                                          "message": "Connections from this origin are refused."})
+            raise ConnectionRefusedError(
+                {"code": "bad_origin", "message": "Connections from this origin are refused."}
+            )
         user = socket_user(auth)
         if user is None or (user.current_session_id is None and user.current_token_id is None):
-            raise ConnectionRefusedError({
-                "code": "unauthorized",
-                "message": "Log in first, or connect with auth={\"token\": \"<API token>\"}.",
-            })
+            raise ConnectionRefusedError(
+                {
+                    "code": "unauthorized",
+                    "message": 'Log in first, or connect with auth={"token": "<API token>"}.',
+                }
+            )
         chat_state().add(request.sid, user)
         join_room(events.user_channel(user.id))
         if user.current_session_id is not None:
@@ -128,21 +149,27 @@ class ChatNamespace(Namespace):
         except OperationalError:
             db.session.rollback()
             log.exception("chat: database error in %s", event)
-            return error("unavailable", "The database is busy. Try again; re-sending with the "
-                                        "same client_id is safe.")
+            return error(
+                "unavailable",
+                "The database is busy. Try again; re-sending with the same client_id is safe.",
+            )
         except Exception:  # noqa: BLE001 - an ack, never a dropped connection
             db.session.rollback()
             log.exception("chat: error in %s", event)
-            return error("server_error", "Something went wrong. Try again; re-sending with the "
-                                         "same client_id is safe.")
+            return error(
+                "server_error",
+                "Something went wrong. Try again; re-sending with the same client_id is safe.",
+            )
 
     # -- events ----------------------------------------------------------------------------
     def on_join(self, data=None):
         def handle(user, conn, d):
             room = services.visible_room(user, d.get("room_id"))
             if room.id not in conn.rooms and len(conn.rooms) >= MAX_ROOMS_PER_SOCKET:
-                raise ServiceError(f"One connection can join at most {MAX_ROOMS_PER_SOCKET} "
-                                   "rooms.", code="too_many_rooms")
+                raise ServiceError(
+                    f"One connection can join at most {MAX_ROOMS_PER_SOCKET} rooms.",
+                    code="too_many_rooms",
+                )
             state = chat_state()
             enter_room(state, conn, room)
             present = queries.people(present_user_ids(state, room.id), PRESENCE_LIST_MAX)
@@ -155,6 +182,7 @@ class ChatNamespace(Namespace):
                 "can_moderate": can_moderate_room(user, room),
                 "presence": [events.person_payload(u) for u in present],
             }
+
         return self._run("join", data, handle)
 
     def on_leave(self, data=None):
@@ -163,25 +191,30 @@ class ChatNamespace(Namespace):
             if room_id in conn.rooms:
                 exit_room(chat_state(), conn, room_id)
             return {"room_id": room_id}
+
         return self._run("leave", data, handle)
 
     def on_send(self, data=None):
         def handle(user, conn, d):
-            result = services.send_message(user, d.get("room_id"), d.get("body"),
-                                           d.get("client_id"))
+            result = services.send_message(
+                user, d.get("room_id"), d.get("body"), d.get("client_id")
+            )
             return {"message": result.as_payload(), "duplicate": not result.created}
+
         return self._run("send", data, handle)
 
     def on_edit(self, data=None):
         def handle(user, conn, d):
             message = services.edit_message(user, d.get("message_id"), d.get("body"))
             return {"message": events.message_payload(message)}
+
         return self._run("edit", data, handle)
 
     def on_delete(self, data=None):
         def handle(user, conn, d):
             message = services.delete_message(user, d.get("message_id"))
             return {"message": events.message_payload(message)}
+
         return self._run("delete", data, handle)
 
     def on_typing(self, data=None):
@@ -196,11 +229,13 @@ class ChatNamespace(Namespace):
                 state.typing_seen.clear()
             events.typing(room.id, user, sid=conn.sid)
             return {"throttled": False}
+
         return self._run("typing", data, handle)
 
     def on_read(self, data=None):
         def handle(user, conn, d):
             return services.mark_read(user, d.get("room_id"), d.get("seq"))
+
         return self._run("read", data, handle)
 
     def on_presence(self, data=None):
@@ -208,20 +243,27 @@ class ChatNamespace(Namespace):
             room = services.visible_room(user, d.get("room_id"))
             present = queries.people(present_user_ids(chat_state(), room.id), PRESENCE_LIST_MAX)
             return {"room_id": room.id, "users": [events.person_payload(u) for u in present]}
+
         return self._run("presence", data, handle)
 
     def on_mute(self, data=None):
         def handle(user, conn, d):
-            mute = services.mute_user(user, d.get("room_id"), d.get("user_id"),
-                                      d.get("minutes"), d.get("reason", ""))
-            return {"room_id": mute.room_id, "user_id": mute.user_id,
-                    "until": events.iso(mute.until)}
+            mute = services.mute_user(
+                user, d.get("room_id"), d.get("user_id"), d.get("minutes"), d.get("reason", "")
+            )
+            return {
+                "room_id": mute.room_id,
+                "user_id": mute.user_id,
+                "until": events.iso(mute.until),
+            }
+
         return self._run("mute", data, handle)
 
     def on_unmute(self, data=None):
         def handle(user, conn, d):
             services.unmute_user(user, d.get("room_id"), d.get("user_id"))
             return {"room_id": d.get("room_id"), "user_id": d.get("user_id")}
+
         return self._run("unmute", data, handle)
 
 

@@ -45,8 +45,13 @@ def _render_room(room, form: MessageForm, status: int = 200):
     if not form.client_id.data:
         form.client_id.data = uuid.uuid4().hex
     return render_template(
-        "chat/room.html", room=room, room_name=name, rooms=rooms, messages=messages,
-        form=form, delete_form=DeleteMessageForm(),
+        "chat/room.html",
+        room=room,
+        room_name=name,
+        rooms=rooms,
+        messages=messages,
+        form=form,
+        delete_form=DeleteMessageForm(),
         last_read_seq=queries.last_read_seq(current_user, room),
         can_post=can_post_in_room(current_user, room),
         can_moderate=can_moderate_room(current_user, room),
@@ -69,14 +74,16 @@ def send(room_id: int):
     if not form.validate_on_submit():
         return _render_room(room, form, 400)
     try:
-        result = services.send_message(current_user, room.id, form.body.data,
-                                       form.client_id.data or uuid.uuid4().hex)
+        result = services.send_message(
+            current_user, room.id, form.body.data, form.client_id.data or uuid.uuid4().hex
+        )
     except ServiceError as exc:
         db.session.rollback()
         form.body.errors = [*form.body.errors, exc.message]
         return _render_room(room, form, exc.status)
-    return redirect(url_for("chat.room", room_id=room.id,
-                            _anchor=f"message-{result.message.seq}"), code=303)
+    return redirect(
+        url_for("chat.room", room_id=room.id, _anchor=f"message-{result.message.seq}"), code=303
+    )
 
 
 @bp.post("/messages/<int:message_id>/delete")
@@ -100,13 +107,15 @@ def direct():
     q = (request.args.get("q") or "").strip()[:100]
     people = queries.people_to_message(current_user, q) if q or request.method == "POST" else []
     form = DirectForm()
-    form.user_ids.choices = [(u.id, f"{u.name}, {u.organization}" if u.organization else u.name)
-                             for u in people]
+    form.user_ids.choices = [
+        (u.id, f"{u.name}, {u.organization}" if u.organization else u.name) for u in people
+    ]
     if request.method == "POST":
         if form.validate_on_submit() and form.user_ids.data:
             room = services.get_or_create_dm(current_user, form.user_ids.data)
             return redirect(url_for("chat.room", room_id=room.id), code=303)
         flash("Choose at least one person.", "error")
         return redirect(url_for("chat.direct", q=q), code=303)
-    return render_template("chat/direct.html", q=q, people=people, form=form, rooms=_rooms(),
-                           current_room=None)
+    return render_template(
+        "chat/direct.html", q=q, people=people, form=form, rooms=_rooms(), current_room=None
+    )

@@ -48,8 +48,10 @@ def init_app(app: Flask) -> None:
         ITEM_STATUS_LABELS={s.value: label for s, label in ITEM_STATUS_LABELS.items()},
     )
     # Periodic jobs other features run (the notifications job runner): name -> callable(now).
-    app.extensions.setdefault("cop_periodic_jobs", {})[
-        "coaching.action_item_reminders"] = due_action_item_reminders
+    app.extensions.setdefault("cop_periodic_jobs", {})["coaching.action_item_reminders"] = (
+        due_action_item_reminders
+    )
+
     @app.template_filter("localdate")
     def _localdate(value, fmt: str = "%b %-d, %Y") -> str:
         """The calendar day of a UTC datetime in the viewer's zone (no zone suffix)."""

@@ -37,13 +37,22 @@ from cop.coaching.schemas import (
 )
 from cop.core.errors import PermissionDenied
 
-blp = Blueprint("coaching_api", __name__, url_prefix="/api/v1",
-                description="Coaching session logs, action items and summary figures")
+blp = Blueprint(
+    "coaching_api",
+    __name__,
+    url_prefix="/api/v1",
+    description="Coaching session logs, action items and summary figures",
+)
 exempt_from_form_csrf(blp)
 
 NEW_SESSION_DEFAULTS = {
-    "attendee_ids": [], "other_attendees": "", "topics": [], "need": "", "outcome": "",
-    "next_session_on": None, "private_notes": "",
+    "attendee_ids": [],
+    "other_attendees": "",
+    "topics": [],
+    "need": "",
+    "outcome": "",
+    "next_session_on": None,
+    "private_notes": "",
 }
 
 
@@ -72,8 +81,10 @@ def _require_coaching() -> None:
 
 
 def _items_and_closures(data: dict) -> tuple[list[services.NewActionItem], list[int]]:
-    items = [services.NewActionItem(i["description"], i["owner_id"], i.get("due_on"))
-             for i in data.pop("action_items", [])]
+    items = [
+        services.NewActionItem(i["description"], i["owner_id"], i.get("due_on"))
+        for i in data.pop("action_items", [])
+    ]
     return items, data.pop("close_item_ids", [])
 
 
@@ -85,11 +96,15 @@ class Sessions(MethodView):
     def get(self, args):
         """Session logs you may see, newest first (keyset pages)."""
         _require_coaching()
-        coalition = get_coalition_log_or_404(current_user, args["coalition"]) \
-            if args["coalition"] else None
+        coalition = (
+            get_coalition_log_or_404(current_user, args["coalition"]) if args["coalition"] else None
+        )
         page = queries.api_sessions_page(
-            current_user, coalition=coalition, after=args["after"],
-            filters=queries.HistoryFilters(topic=args["topic"], q=args["q"]))
+            current_user,
+            coalition=coalition,
+            after=args["after"],
+            filters=queries.HistoryFilters(topic=args["topic"], q=args["q"]),
+        )
         return {"items": [_seen(s) for s in page.items], "next_cursor": page.next_cursor}
 
     @login_required
@@ -104,8 +119,13 @@ class Sessions(MethodView):
             raise PermissionDenied("Only the coalition's coaches and admins log its sessions.")
         items, close = _items_and_closures(data)
         data.setdefault("coach_ids", [current_user.id] if current_user.is_coach else [])
-        session = services.log_session(current_user, coalition, {**NEW_SESSION_DEFAULTS, **data},
-                                       items=items, close_item_ids=close)
+        session = services.log_session(
+            current_user,
+            coalition,
+            {**NEW_SESSION_DEFAULTS, **data},
+            items=items,
+            close_item_ids=close,
+        )
         return _seen(session)
 
 
@@ -142,8 +162,11 @@ class SessionActionItems(MethodView):
     def post(self, data, session_id: int):
         """Add an action item to a session; its owner is notified."""
         session = get_session_or_404(current_user, session_id)
-        return services.add_action_item(current_user, session, services.NewActionItem(
-            data["description"], data["owner_id"], data.get("due_on")))
+        return services.add_action_item(
+            current_user,
+            session,
+            services.NewActionItem(data["description"], data["owner_id"], data.get("due_on")),
+        )
 
 
 @blp.route("/coaching/action-items")
@@ -154,12 +177,14 @@ class ActionItems(MethodView):
     def get(self, args):
         """Action items you may see: by coalition, owner ('me' or an id) and status."""
         _require_coaching()
-        coalition = get_coalition_log_or_404(current_user, args["coalition"]) \
-            if args["coalition"] else None
+        coalition = (
+            get_coalition_log_or_404(current_user, args["coalition"]) if args["coalition"] else None
+        )
         owner = args["owner"]
         owner_id = current_user.id if owner == "me" else (int(owner) if owner else None)
-        return queries.api_items(current_user, coalition=coalition, owner_id=owner_id,
-                                 status=args["status"] or None)
+        return queries.api_items(
+            current_user, coalition=coalition, owner_id=owner_id, status=args["status"] or None
+        )
 
 
 @blp.route("/coaching/action-items/<int:item_id>")
@@ -177,8 +202,13 @@ class ActionItemResource(MethodView):
         """Mark done, drop or reopen (owner, leads, coaches); change the rest (coaches)."""
         item = get_action_item_or_404(current_user, item_id)
         return services.update_action_item(
-            current_user, item, status=data.get("status"), description=data.get("description"),
-            owner_id=data.get("owner_id"), due_on=data.get("due_on", services.UNSET))
+            current_user,
+            item,
+            status=data.get("status"),
+            description=data.get("description"),
+            owner_id=data.get("owner_id"),
+            due_on=data.get("due_on", services.UNSET),
+        )
 
 
 @blp.route("/coaching/summary")
@@ -191,8 +221,9 @@ class Summary(MethodView):
         their coalitions; admins: all), coalitions not reached, action items opened and closed."""
         if not can_view_analysis(current_user):
             raise PermissionDenied("The coaching summary is for coaches and program staff.")
-        quarter = analysis.Quarter.parse(args["quarter"]) or \
-            analysis.Quarter.containing(services.utcnow())
+        quarter = analysis.Quarter.parse(args["quarter"]) or analysis.Quarter.containing(
+            services.utcnow()
+        )
         coalition = None
         if args["coalition"]:
             coalition = get_coalition_log_or_404(current_user, args["coalition"])
@@ -203,8 +234,10 @@ class Summary(MethodView):
 
 
 def _tallies(pairs) -> list[dict]:
-    return [{"key": key, "label": label, "sessions": t.sessions, "hours": round(t.hours, 2)}
-            for key, label, t in pairs]
+    return [
+        {"key": key, "label": label, "sessions": t.sessions, "hours": round(t.hours, 2)}
+        for key, label, t in pairs
+    ]
 
 
 def summary_payload(summary: analysis.Summary) -> dict:
@@ -214,7 +247,8 @@ def summary_payload(summary: analysis.Summary) -> dict:
     start, end = summary.quarter.bounds()
     return {
         "quarter": summary.quarter.key,
-        "starts_at": start, "ends_at": end,
+        "starts_at": start,
+        "ends_at": end,
         "reporting_time_zone": analysis.reporting_tz_name(),
         "sessions": summary.total.sessions,
         "hours": round(summary.total.hours, 2),
@@ -224,17 +258,25 @@ def summary_payload(summary: analysis.Summary) -> dict:
         "action_items_opened": summary.items_opened,
         "action_items_done": summary.items_done,
         "action_items_dropped": summary.items_dropped,
-        "by_modality": _tallies((modality_keys[label], label, t)
-                                for label, t in summary.by_modality),
+        "by_modality": _tallies(
+            (modality_keys[label], label, t) for label, t in summary.by_modality
+        ),
         "by_topic": _tallies((label, label, t) for label, t in summary.by_topic),
-        "coalitions": [{
-            "slug": f.coalition.slug, "name": f.coalition.name,
-            "sessions": f.total.sessions, "hours": round(f.total.hours, 2),
-            "reached": f.reached,
-            "action_items_opened": f.items_opened, "action_items_done": f.items_done,
-            "action_items_dropped": f.items_dropped,
-            "by_modality": _tallies((m, MODALITY_LABELS[m], t)
-                                    for m, t in sorted(f.by_modality.items())),
-            "by_topic": _tallies((label, label, t) for label, t in sorted(f.by_topic.items())),
-        } for f in summary.coalitions],
+        "coalitions": [
+            {
+                "slug": f.coalition.slug,
+                "name": f.coalition.name,
+                "sessions": f.total.sessions,
+                "hours": round(f.total.hours, 2),
+                "reached": f.reached,
+                "action_items_opened": f.items_opened,
+                "action_items_done": f.items_done,
+                "action_items_dropped": f.items_dropped,
+                "by_modality": _tallies(
+                    (m, MODALITY_LABELS[m], t) for m, t in sorted(f.by_modality.items())
+                ),
+                "by_topic": _tallies((label, label, t) for label, t in sorted(f.by_topic.items())),
+            }
+            for f in summary.coalitions
+        ],
     }

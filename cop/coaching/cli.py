@@ -11,8 +11,10 @@ def seed_coaching_command() -> None:
     from cop.coaching.seed import seed_demo_coaching
 
     result = seed_demo_coaching()
-    click.echo(f"Coaching demo: {result['sessions']} sessions and {result['action_items']} "
-               "action items created.")
+    click.echo(
+        f"Coaching demo: {result['sessions']} sessions and {result['action_items']} "
+        "action items created."
+    )
 
 
 @click.command("coaching-reminders")

@@ -14,15 +14,42 @@ from cop.core.csvsafe import csv_response
 from cop.core.timezones import zone
 
 SESSION_HEADER = [
-    "session_id", "quarter", "coalition_slug", "coalition", "date", "start_time", "time_zone",
-    "duration_minutes", "hours", "modality", "initiated_by", "coaches", "attendees",
-    "other_attendees", "topics", "need", "what_was_done", "what_changed", "next_session_date",
-    "private_notes", "action_items_open", "action_items_done", "action_items_dropped",
+    "session_id",
+    "quarter",
+    "coalition_slug",
+    "coalition",
+    "date",
+    "start_time",
+    "time_zone",
+    "duration_minutes",
+    "hours",
+    "modality",
+    "initiated_by",
+    "coaches",
+    "attendees",
+    "other_attendees",
+    "topics",
+    "need",
+    "what_was_done",
+    "what_changed",
+    "next_session_date",
+    "private_notes",
+    "action_items_open",
+    "action_items_done",
+    "action_items_dropped",
 ]
 
 SUMMARY_HEADER = [
-    "quarter", "coalition_slug", "coalition", "dimension", "category", "sessions", "hours",
-    "action_items_opened", "action_items_done", "action_items_dropped",
+    "quarter",
+    "coalition_slug",
+    "coalition",
+    "dimension",
+    "category",
+    "sessions",
+    "hours",
+    "action_items_opened",
+    "action_items_done",
+    "action_items_dropped",
 ]
 
 
@@ -38,12 +65,28 @@ def sessions_csv(viewer: User, quarter: Quarter | None, coalition: Coalition | N
             local = s.started_at.astimezone(tz)
             statuses = [i.status for i in s.action_items]
             yield [
-                s.id, Quarter.of(local.date()).key, s.coalition.slug, s.coalition.name,
-                local.date(), local.strftime("%H:%M"), tz_name, s.duration_minutes,
-                fmt_hours(s.hours), s.modality_label, s.initiated_by, _names(s.coaches),
-                _names(s.attendees), s.other_attendees, "; ".join(t.label for t in s.topics),
-                s.need, s.summary, s.outcome, s.next_session_on, s.private_notes,
-                statuses.count(ItemStatus.OPEN), statuses.count(ItemStatus.DONE),
+                s.id,
+                Quarter.of(local.date()).key,
+                s.coalition.slug,
+                s.coalition.name,
+                local.date(),
+                local.strftime("%H:%M"),
+                tz_name,
+                s.duration_minutes,
+                fmt_hours(s.hours),
+                s.modality_label,
+                s.initiated_by,
+                _names(s.coaches),
+                _names(s.attendees),
+                s.other_attendees,
+                "; ".join(t.label for t in s.topics),
+                s.need,
+                s.summary,
+                s.outcome,
+                s.next_session_on,
+                s.private_notes,
+                statuses.count(ItemStatus.OPEN),
+                statuses.count(ItemStatus.DONE),
                 statuses.count(ItemStatus.DROPPED),
             ]
 
@@ -65,22 +108,53 @@ def summary_csv(viewer: User, quarter: Quarter, coalition: Coalition | None) -> 
             yield [key, slug, name, "topic", label, t.sessions, fmt_hours(t.hours), "", "", ""]
 
     def rows():
-        yield [key, "ALL", "All coalitions in scope", "total", "", summary.total.sessions,
-               fmt_hours(summary.total.hours), summary.items_opened, summary.items_done,
-               summary.items_dropped]
-        yield from tally_rows("ALL", "All coalitions in scope", summary.by_modality,
-                              summary.by_topic)
-        yield [key, "ALL", "All coalitions in scope", "not_reached", "",
-               len(summary.not_reached), "", "", "", ""]
+        yield [
+            key,
+            "ALL",
+            "All coalitions in scope",
+            "total",
+            "",
+            summary.total.sessions,
+            fmt_hours(summary.total.hours),
+            summary.items_opened,
+            summary.items_done,
+            summary.items_dropped,
+        ]
+        yield from tally_rows(
+            "ALL", "All coalitions in scope", summary.by_modality, summary.by_topic
+        )
+        yield [
+            key,
+            "ALL",
+            "All coalitions in scope",
+            "not_reached",
+            "",
+            len(summary.not_reached),
+            "",
+            "",
+            "",
+            "",
+        ]
         for f in summary.coalitions:
             c = f.coalition
-            yield [key, c.slug, c.name, "total", "reached" if f.reached else "not reached",
-                   f.total.sessions, fmt_hours(f.total.hours), f.items_opened, f.items_done,
-                   f.items_dropped]
-            yield from tally_rows(c.slug, c.name,
-                                  [(label, f.by_modality.get(m, Tally()))
-                                   for m, label in _modalities()],
-                                  sorted(f.by_topic.items()))
+            yield [
+                key,
+                c.slug,
+                c.name,
+                "total",
+                "reached" if f.reached else "not reached",
+                f.total.sessions,
+                fmt_hours(f.total.hours),
+                f.items_opened,
+                f.items_done,
+                f.items_dropped,
+            ]
+            yield from tally_rows(
+                c.slug,
+                c.name,
+                [(label, f.by_modality.get(m, Tally())) for m, label in _modalities()],
+                sorted(f.by_topic.items()),
+            )
 
     name = f"coaching-summary-{key}" + (f"-{coalition.slug}" if coalition else "")
     return csv_response(f"{name}.csv", SUMMARY_HEADER, rows())

@@ -49,8 +49,11 @@ class ItemStatus(StrEnum):
     DROPPED = "dropped"
 
 
-ITEM_STATUS_LABELS = {ItemStatus.OPEN: "Open", ItemStatus.DONE: "Done",
-                      ItemStatus.DROPPED: "Dropped"}
+ITEM_STATUS_LABELS = {
+    ItemStatus.OPEN: "Open",
+    ItemStatus.DONE: "Done",
+    ItemStatus.DROPPED: "Dropped",
+}
 
 # The start list of the topic taxonomy (admins edit it later): slug, label.
 DEFAULT_TOPICS = [
@@ -75,28 +78,37 @@ TOPIC_LABEL_MAX = 80
 session_topics = sa.Table(
     "coaching_session_topics",
     db.metadata,
-    sa.Column("session_id", sa.ForeignKey("coaching_sessions.id", ondelete="CASCADE"),
-              primary_key=True),
-    sa.Column("topic_id", sa.ForeignKey("coaching_topics.id", ondelete="RESTRICT"),
-              primary_key=True, index=True),
+    sa.Column(
+        "session_id", sa.ForeignKey("coaching_sessions.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column(
+        "topic_id",
+        sa.ForeignKey("coaching_topics.id", ondelete="RESTRICT"),
+        primary_key=True,
+        index=True,
+    ),
 )
 
 session_coaches = sa.Table(
     "coaching_session_coaches",
     db.metadata,
-    sa.Column("session_id", sa.ForeignKey("coaching_sessions.id", ondelete="CASCADE"),
-              primary_key=True),
-    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True,
-              index=True),
+    sa.Column(
+        "session_id", sa.ForeignKey("coaching_sessions.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column(
+        "user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
 )
 
 session_attendees = sa.Table(
     "coaching_session_attendees",
     db.metadata,
-    sa.Column("session_id", sa.ForeignKey("coaching_sessions.id", ondelete="CASCADE"),
-              primary_key=True),
-    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True,
-              index=True),
+    sa.Column(
+        "session_id", sa.ForeignKey("coaching_sessions.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column(
+        "user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
 )
 
 
@@ -128,8 +140,9 @@ class CoachingSession(TimestampMixin, db.Model):
     duration_minutes: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     modality: Mapped[str] = mapped_column(sa.String(16), nullable=False)
     initiated_by: Mapped[str] = mapped_column(sa.String(16), nullable=False)
-    other_attendees: Mapped[str] = mapped_column(sa.String(OTHER_ATTENDEES_MAX), default="",
-                                                 nullable=False)
+    other_attendees: Mapped[str] = mapped_column(
+        sa.String(OTHER_ATTENDEES_MAX), default="", nullable=False
+    )
     need: Mapped[str] = mapped_column(sa.Text, default="", nullable=False)
     summary: Mapped[str] = mapped_column(sa.Text, default="", nullable=False)
     summary_html: Mapped[str] = mapped_column(sa.Text, default="", nullable=False)
@@ -139,14 +152,16 @@ class CoachingSession(TimestampMixin, db.Model):
     # Only coaches and admins ever see these: never in member pages, API, search or mail.
     private_notes: Mapped[str] = mapped_column(sa.Text, default="", nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
 
     coalition: Mapped[Coalition] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     coaches: Mapped[list[User]] = relationship(secondary=session_coaches, order_by=User.name)
     attendees: Mapped[list[User]] = relationship(secondary=session_attendees, order_by=User.name)
-    topics: Mapped[list[CoachingTopic]] = relationship(secondary=session_topics,
-                                                       order_by=CoachingTopic.position)
+    topics: Mapped[list[CoachingTopic]] = relationship(
+        secondary=session_topics, order_by=CoachingTopic.position
+    )
     action_items: Mapped[list[ActionItem]] = relationship(
         back_populates="session", cascade="all, delete-orphan", order_by="ActionItem.id"
     )
@@ -154,11 +169,14 @@ class CoachingSession(TimestampMixin, db.Model):
     __table_args__ = (
         sa.Index("ix_coaching_sessions_coalition_started", "coalition_id", "started_at", "id"),
         sa.Index("ix_coaching_sessions_started_at", "started_at"),
-        sa.CheckConstraint(f"duration_minutes > 0 AND duration_minutes <= {MAX_DURATION_MINUTES}",
-                           name="duration_valid"),
+        sa.CheckConstraint(
+            f"duration_minutes > 0 AND duration_minutes <= {MAX_DURATION_MINUTES}",
+            name="duration_valid",
+        ),
         sa.CheckConstraint(
             "modality IN ('video', 'phone', 'in_person', 'email', 'site_visit')",
-            name="modality_valid"),
+            name="modality_valid",
+        ),
         sa.CheckConstraint("initiated_by IN ('coach', 'coalition')", name="initiated_by_valid"),
     )
 
@@ -195,13 +213,16 @@ class ActionItem(TimestampMixin, db.Model):
         sa.ForeignKey("coalitions.id", ondelete="CASCADE"), nullable=False
     )
     description: Mapped[str] = mapped_column(sa.String(DESCRIPTION_MAX), nullable=False)
-    owner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
-                                          nullable=False)
+    owner_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    )
     due_on: Mapped[date | None] = mapped_column(sa.Date)
-    status: Mapped[str] = mapped_column(sa.String(16), default=ItemStatus.OPEN.value,
-                                        nullable=False)
+    status: Mapped[str] = mapped_column(
+        sa.String(16), default=ItemStatus.OPEN.value, nullable=False
+    )
     created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     # Who marked it done (or dropped) and when; cleared when it is reopened.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
@@ -238,4 +259,3 @@ class ActionItem(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<ActionItem {self.id} {self.status}>"
-

@@ -28,12 +28,14 @@ class ActionItemSchema(Schema):
     owner = fields.Nested(PersonSchema)
     due_on = fields.Date(allow_none=True)
     status = fields.String(metadata={"enum": STATUSES})
-    closed_at = fields.DateTime(allow_none=True,
-                                metadata={"description": "when it was marked done or dropped"})
+    closed_at = fields.DateTime(
+        allow_none=True, metadata={"description": "when it was marked done or dropped"}
+    )
     closed_by = fields.Nested(PersonSchema, allow_none=True)
     created_at = fields.DateTime()
-    url = fields.Function(lambda i: url_for("coaching.session_detail", session_id=i.session_id)
-                          + f"#item-{i.id}")
+    url = fields.Function(
+        lambda i: url_for("coaching.session_detail", session_id=i.session_id) + f"#item-{i.id}"
+    )
 
 
 class SessionSchema(Schema):
@@ -47,16 +49,20 @@ class SessionSchema(Schema):
     coaches = fields.List(fields.Nested(PersonSchema))
     attendees = fields.List(fields.Nested(PersonSchema))
     other_attendees = fields.String()
-    topics = fields.Function(lambda s: [t.slug for t in s.topics],
-                             metadata={"description": "topic slugs"})
+    topics = fields.Function(
+        lambda s: [t.slug for t in s.topics], metadata={"description": "topic slugs"}
+    )
     need = fields.String()
     summary = fields.String(metadata={"description": "markdown"})
     summary_html = fields.String()
     outcome = fields.String(metadata={"description": "markdown"})
     outcome_html = fields.String()
     next_session_on = fields.Date(allow_none=True)
-    private_notes = fields.String(metadata={
-        "description": "Only for the coalition's coaches and admins; absent for everyone else"})
+    private_notes = fields.String(
+        metadata={
+            "description": "Only for the coalition's coaches and admins; absent for everyone else"
+        }
+    )
     action_items = fields.List(fields.Nested(ActionItemSchema))
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
@@ -65,8 +71,9 @@ class SessionSchema(Schema):
 
 class SessionPageSchema(Schema):
     items = fields.List(fields.Nested(SessionSchema))
-    next_cursor = fields.String(allow_none=True,
-                                metadata={"description": "pass as `after` for the next page"})
+    next_cursor = fields.String(
+        allow_none=True, metadata={"description": "pass as `after` for the next page"}
+    )
 
 
 class SessionQuerySchema(Schema):
@@ -77,8 +84,7 @@ class SessionQuerySchema(Schema):
 
 
 class NewActionItemSchema(Schema):
-    description = fields.String(required=True, validate=validate.Length(min=1,
-                                                                        max=DESCRIPTION_MAX))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=DESCRIPTION_MAX))
     owner_id = fields.Integer(required=True)
     due_on = fields.Date(load_default=None, allow_none=True)
 
@@ -97,10 +103,16 @@ class SessionUpdateSchema(Schema):
     outcome = fields.String(validate=validate.Length(max=TEXT_MAX))
     next_session_on = fields.Date(allow_none=True)
     private_notes = fields.String(validate=validate.Length(max=TEXT_MAX))
-    action_items = fields.List(fields.Nested(NewActionItemSchema), load_default=list,
-                               metadata={"description": "new action items to add"})
-    close_item_ids = fields.List(fields.Integer(), load_default=list,
-                                 metadata={"description": "open items of the coalition to mark done"})
+    action_items = fields.List(
+        fields.Nested(NewActionItemSchema),
+        load_default=list,
+        metadata={"description": "new action items to add"},
+    )
+    close_item_ids = fields.List(
+        fields.Integer(),
+        load_default=list,
+        metadata={"description": "open items of the coalition to mark done"},
+    )
 
 
 class SessionCreateSchema(SessionUpdateSchema):
@@ -110,14 +122,18 @@ class SessionCreateSchema(SessionUpdateSchema):
     modality = fields.String(required=True, validate=validate.OneOf(MODALITIES))
     initiated_by = fields.String(load_default="coach", validate=validate.OneOf(INITIATORS))
     summary = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
-    coach_ids = fields.List(fields.Integer(), metadata={
-        "description": "defaults to you, when you are a coach"})
+    coach_ids = fields.List(
+        fields.Integer(), metadata={"description": "defaults to you, when you are a coach"}
+    )
 
 
 class ActionItemQuerySchema(Schema):
     coalition = fields.String(load_default="", validate=validate.Length(max=80))
-    owner = fields.String(load_default="", metadata={"description": "'me' or a user id"},
-                          validate=validate.Regexp(r"^(|me|\d{1,10})$"))
+    owner = fields.String(
+        load_default="",
+        metadata={"description": "'me' or a user id"},
+        validate=validate.Regexp(r"^(|me|\d{1,10})$"),
+    )
     status = fields.String(load_default="open", validate=validate.OneOf(["", *STATUSES]))
 
 
@@ -129,8 +145,11 @@ class ActionItemUpdateSchema(Schema):
 
 
 class SummaryQuerySchema(Schema):
-    quarter = fields.String(load_default="", validate=validate.Regexp(r"^(|\d{4}-?Q[1-4])$"),
-                            metadata={"description": "e.g. 2026Q1; default: the current one"})
+    quarter = fields.String(
+        load_default="",
+        validate=validate.Regexp(r"^(|\d{4}-?Q[1-4])$"),
+        metadata={"description": "e.g. 2026Q1; default: the current one"},
+    )
     coalition = fields.String(load_default="", validate=validate.Length(max=80))
 
 

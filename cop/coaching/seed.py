@@ -55,8 +55,7 @@ ITEMS = [
     "Re-run the quarterly export with the corrected filter",
     "Collect instructor time sheets for the budget review",
 ]
-MODALITY_WEIGHTS = [("video", 6), ("phone", 3), ("in_person", 1), ("email", 2),
-                    ("site_visit", 1)]
+MODALITY_WEIGHTS = [("video", 6), ("phone", 3), ("in_person", 1), ("email", 2), ("site_visit", 1)]
 # Coalitions left without a session for a while (the dashboard's warnings).
 QUIET = {"bayou-grid-builders", "twin-rivers-rail", "gateway-city-broadband"}
 
@@ -66,22 +65,32 @@ def seed_demo_coaching(now: datetime | None = None) -> dict:
     ensure_default_topics()
     now = now or utcnow()
     rng = random.Random(2026)  # noqa: S311 - demo data, not security
-    topics = list(db.session.execute(
-        sa.select(CoachingTopic).where(CoachingTopic.active.is_(True))
-        .order_by(CoachingTopic.position)).scalars())
-    has_sessions = set(db.session.execute(
-        sa.select(CoachingSession.coalition_id).distinct()).scalars())
+    topics = list(
+        db.session.execute(
+            sa.select(CoachingTopic)
+            .where(CoachingTopic.active.is_(True))
+            .order_by(CoachingTopic.position)
+        ).scalars()
+    )
+    has_sessions = set(
+        db.session.execute(sa.select(CoachingSession.coalition_id).distinct()).scalars()
+    )
     coalitions = list(db.session.execute(sa.select(Coalition).order_by(Coalition.id)).scalars())
-    coaches = _people(sa.select(CoachAssignment.coalition_id, User)
-                      .join(User, User.id == CoachAssignment.coach_id))
-    members = _people(sa.select(Membership.coalition_id, User)
-                      .join(User, User.id == Membership.user_id))
+    coaches = _people(
+        sa.select(CoachAssignment.coalition_id, User).join(
+            User, User.id == CoachAssignment.coach_id
+        )
+    )
+    members = _people(
+        sa.select(Membership.coalition_id, User).join(User, User.id == Membership.user_id)
+    )
     created = items_created = 0
     for coalition in coalitions:
         if coalition.id in has_sessions or not coaches.get(coalition.id):
             continue
-        n, m = _seed_coalition(rng, now, coalition, coaches[coalition.id],
-                               members.get(coalition.id, []), topics)
+        n, m = _seed_coalition(
+            rng, now, coalition, coaches[coalition.id], members.get(coalition.id, []), topics
+        )
         created += n
         items_created += m
     db.session.commit()
@@ -106,21 +115,33 @@ def _seed_coalition(rng, now, coalition, coaches, members, topics) -> tuple[int,
     while day >= earliest:
         hour = rng.choice([9, 10, 11, 13, 14, 15])
         started = datetime.combine(day, time(hour, rng.choice([0, 30])), tzinfo=tz)
-        modality = rng.choices([m for m, _ in MODALITY_WEIGHTS],
-                               [w for _, w in MODALITY_WEIGHTS])[0]
+        modality = rng.choices([m for m, _ in MODALITY_WEIGHTS], [w for _, w in MODALITY_WEIGHTS])[
+            0
+        ]
         k = rng.randrange(len(NEEDS))
         session = CoachingSession(
-            coalition=coalition, started_at=started.astimezone(UTC),
+            coalition=coalition,
+            started_at=started.astimezone(UTC),
             duration_minutes=rng.choice([30, 45, 60, 60, 90]) if modality != "site_visit" else 240,
-            modality=modality, initiated_by=rng.choice(["coach", "coach", "coalition"]),
-            need=NEEDS[k], summary=DONE[k], summary_html=render_markdown(DONE[k]),
-            outcome=(o := rng.choice(OUTCOMES)), outcome_html=render_markdown(o),
-            private_notes=rng.choice(["", "Lead seems stretched thin; check capacity next time.",
-                                      "Budget question may need the grants team."]),
+            modality=modality,
+            initiated_by=rng.choice(["coach", "coach", "coalition"]),
+            need=NEEDS[k],
+            summary=DONE[k],
+            summary_html=render_markdown(DONE[k]),
+            outcome=(o := rng.choice(OUTCOMES)),
+            outcome_html=render_markdown(o),
+            private_notes=rng.choice(
+                [
+                    "",
+                    "Lead seems stretched thin; check capacity next time.",
+                    "Budget question may need the grants team.",
+                ]
+            ),
             created_by_id=coach.id,
         )
-        session.coaches = [coach] + ([coaches[1]] if len(coaches) > 1 and rng.random() < 0.2
-                                     else [])
+        session.coaches = [coach] + (
+            [coaches[1]] if len(coaches) > 1 and rng.random() < 0.2 else []
+        )
         session.attendees = [u for u in members if rng.random() < 0.8] or members[:1]
         session.topics = rng.sample(topics, k=rng.randint(1, 3)) if topics else []
         if rng.random() < 0.6 and members:
@@ -131,17 +152,29 @@ def _seed_coalition(rng, now, coalition, coaches, members, topics) -> tuple[int,
             if due < now.date() and rng.random() < 0.7:
                 status = rng.choice([ItemStatus.DONE.value] * 4 + [ItemStatus.DROPPED.value])
                 closed_at = datetime.combine(due, time(12), tzinfo=UTC)
-            session.action_items.append(ActionItem(
-                coalition_id=coalition.id, description=rng.choice(ITEMS), owner=owner,
-                due_on=due, status=status, created_by_id=coach.id, created_at=started,
-                closed_at=closed_at, closed_by_id=owner.id if closed_at else None,
-                # Demo items are old news: no reminder storm when the job runner first runs.
-                reminded_at=now))
+            session.action_items.append(
+                ActionItem(
+                    coalition_id=coalition.id,
+                    description=rng.choice(ITEMS),
+                    owner=owner,
+                    due_on=due,
+                    status=status,
+                    created_by_id=coach.id,
+                    created_at=started,
+                    closed_at=closed_at,
+                    closed_by_id=owner.id if closed_at else None,
+                    # Demo items are old news: no reminder storm when the job runner first runs.
+                    reminded_at=now,
+                )
+            )
             items += 1
         sessions.append(session)
         day -= timedelta(days=rng.randint(14, 35))
     if sessions:
-        sessions[0].next_session_on = (now + timedelta(days=rng.randint(3, 21))).date() \
-            if coalition.slug not in QUIET else None
+        sessions[0].next_session_on = (
+            (now + timedelta(days=rng.randint(3, 21))).date()
+            if coalition.slug not in QUIET
+            else None
+        )
     db.session.add_all(sessions)
     return len(sessions), items

@@ -47,14 +47,25 @@ from cop.core import audit
 from cop.core.errors import PermissionDenied, ServiceError
 from cop.core.markdown import render_markdown
 from cop.core.models import utcnow
+from cop.core.text import refuse_nul
 from cop.core.timezones import zone
 from cop.extensions import db
 
 # Sessions before the program's first year are typos, not history.
 EARLIEST_SESSION = date(2020, 1, 1)
 SESSION_FIELDS = (
-    "started_at", "duration_minutes", "modality", "initiated_by", "coach_ids", "attendee_ids",
-    "other_attendees", "topics", "need", "summary", "outcome", "next_session_on",
+    "started_at",
+    "duration_minutes",
+    "modality",
+    "initiated_by",
+    "coach_ids",
+    "attendee_ids",
+    "other_attendees",
+    "topics",
+    "need",
+    "summary",
+    "outcome",
+    "next_session_on",
     "private_notes",
 )
 UNSET: Any = object()
@@ -96,7 +107,7 @@ def _users(ids: set[int]) -> dict[int, User]:
 
 
 def _text(values: dict, key: str, label: str, limit: int, *, required: bool = False) -> str:
-    value = (values.get(key) or "").strip()
+    value = refuse_nul((values.get(key) or "").strip(), label, key)
     if required and not value:
         raise ServiceError(f"{label} is required.", field=key)
     if len(value) > limit:
@@ -127,8 +138,9 @@ def snapshot(session: CoachingSession) -> dict[str, Any]:
     """JSON-ready values of a session for the audit log (private notes included: admins only)."""
     values = session_values(session)
     values["started_at"] = session.started_at.isoformat()
-    values["next_session_on"] = (session.next_session_on.isoformat()
-                                 if session.next_session_on else None)
+    values["next_session_on"] = (
+        session.next_session_on.isoformat() if session.next_session_on else None
+    )
     values["coalition"] = session.coalition.slug
     return values
 
@@ -152,9 +164,14 @@ def _diff(before: dict, after: dict) -> tuple[dict, dict]:
 # ---------------------------------------------------------------- checks
 
 
-def check_session(actor: User, coalition: Coalition, values: dict[str, Any], *,
-                  existing: CoachingSession | None = None,
-                  now: datetime | None = None) -> dict[str, Any]:
+def check_session(
+    actor: User,
+    coalition: Coalition,
+    values: dict[str, Any],
+    *,
+    existing: CoachingSession | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
     """Validate a session's values; return them cleaned, with users and topics loaded."""
     now = now or utcnow()
     clean: dict[str, Any] = {}
@@ -164,27 +181,34 @@ def check_session(actor: User, coalition: Coalition, values: dict[str, Any], *,
         raise ServiceError("Give the date and start time of the session.", field="started_at")
     started_at = started_at.astimezone(UTC)
     if started_at > now:
-        raise ServiceError("A logged session has already happened: its date and start time "
-                           "cannot be in the future.", field="started_at")
+        raise ServiceError(
+            "A logged session has already happened: its date and start time "
+            "cannot be in the future.",
+            field="started_at",
+        )
     if started_at.date() < EARLIEST_SESSION:
-        raise ServiceError(f"The date is before {EARLIEST_SESSION.year}: please check it.",
-                           field="started_at")
+        raise ServiceError(
+            f"The date is before {EARLIEST_SESSION.year}: please check it.", field="started_at"
+        )
     clean["started_at"] = started_at
 
     duration = values.get("duration_minutes")
     if isinstance(duration, bool) or not isinstance(duration, int):
         raise ServiceError("Give the duration in minutes.", field="duration_minutes")
     if not 0 < duration <= MAX_DURATION_MINUTES:
-        raise ServiceError("The duration is between 1 minute and 24 hours (1,440 minutes).",
-                           field="duration_minutes")
+        raise ServiceError(
+            "The duration is between 1 minute and 24 hours (1,440 minutes).",
+            field="duration_minutes",
+        )
     clean["duration_minutes"] = duration
 
     if values.get("modality") not in {m.value for m in Modality}:
         raise ServiceError("Choose how the session was held.", field="modality")
     clean["modality"] = values["modality"]
     if values.get("initiated_by") not in {i.value for i in Initiator}:
-        raise ServiceError("Say who asked for the session: the coalition or the coach.",
-                           field="initiated_by")
+        raise ServiceError(
+            "Say who asked for the session: the coalition or the coach.", field="initiated_by"
+        )
     clean["initiated_by"] = values["initiated_by"]
 
     coach_ids = _ids(values.get("coach_ids"), "coach_ids")
@@ -195,10 +219,10 @@ def check_session(actor: User, coalition: Coalition, values: dict[str, Any], *,
     for coach_id in coach_ids:
         coach = coaches.get(coach_id)
         # A coach since reassigned stays on the sessions they held.
-        if coach is None or not (is_valid_coach_for(coach, coalition)
-                                 or coach_id in kept_coaches):
-            raise ServiceError("Every coach of the session must be assigned to the coalition.",
-                               field="coach_ids")
+        if coach is None or not (is_valid_coach_for(coach, coalition) or coach_id in kept_coaches):
+            raise ServiceError(
+                "Every coach of the session must be assigned to the coalition.", field="coach_ids"
+            )
     clean["coaches"] = sorted(coaches.values(), key=lambda u: u.name)
 
     attendee_ids = _ids(values.get("attendee_ids"), "attendee_ids")
@@ -206,16 +230,20 @@ def check_session(actor: User, coalition: Coalition, values: dict[str, Any], *,
     kept = {u.id for u in existing.attendees} if existing is not None else set()
     for attendee_id in attendee_ids:
         person = attendees.get(attendee_id)
-        ok = person is not None and ((person.active and is_member(person, coalition))
-                                     or attendee_id in kept)
+        ok = person is not None and (
+            (person.active and is_member(person, coalition)) or attendee_id in kept
+        )
         if not ok:
-            raise ServiceError("Attendees are members of the coalition; name others in "
-                               "“Other attendees”.", field="attendee_ids")
+            raise ServiceError(
+                "Attendees are members of the coalition; name others in “Other attendees”.",
+                field="attendee_ids",
+            )
     clean["attendees"] = sorted(attendees.values(), key=lambda u: u.name)
 
     clean["topics"] = _check_topics(values.get("topics") or (), existing)
-    clean["other_attendees"] = _text(values, "other_attendees", "Other attendees",
-                                     OTHER_ATTENDEES_MAX)
+    clean["other_attendees"] = _text(
+        values, "other_attendees", "Other attendees", OTHER_ATTENDEES_MAX
+    )
     clean["need"] = _text(values, "need", "The need presented", TEXT_MAX)
     clean["summary"] = _text(values, "summary", "What was done", TEXT_MAX, required=True)
     clean["outcome"] = _text(values, "outcome", "What changed", TEXT_MAX)
@@ -226,8 +254,9 @@ def check_session(actor: User, coalition: Coalition, values: dict[str, Any], *,
         if not isinstance(next_on, date) or isinstance(next_on, datetime):
             raise ServiceError("Give the next session's date.", field="next_session_on")
         if next_on < started_at.astimezone(zone(actor.timezone)).date():
-            raise ServiceError("The next session's date is before this session.",
-                               field="next_session_on")
+            raise ServiceError(
+                "The next session's date is before this session.", field="next_session_on"
+            )
     clean["next_session_on"] = next_on
     return clean
 
@@ -237,8 +266,12 @@ def _check_topics(slugs, existing: CoachingSession | None) -> list[CoachingTopic
     if not slugs:
         return []
     ensure_default_topics(commit=False)
-    found = {t.slug: t for t in db.session.execute(
-        sa.select(CoachingTopic).where(CoachingTopic.slug.in_(slugs))).scalars()}
+    found = {
+        t.slug: t
+        for t in db.session.execute(
+            sa.select(CoachingTopic).where(CoachingTopic.slug.in_(slugs))
+        ).scalars()
+    }
     kept = {t.slug for t in existing.topics} if existing is not None else set()
     for slug in slugs:
         topic = found.get(slug)
@@ -247,20 +280,31 @@ def _check_topics(slugs, existing: CoachingSession | None) -> list[CoachingTopic
     return sorted(found.values(), key=lambda t: (t.position, t.label))
 
 
-def check_action_item(coalition: Coalition, item: NewActionItem, *, index: int | None = None,
-                      not_before: date | None = None) -> tuple[str, User, date | None]:
+def check_action_item(
+    coalition: Coalition,
+    item: NewActionItem,
+    *,
+    index: int | None = None,
+    not_before: date | None = None,
+) -> tuple[str, User, date | None]:
     prefix = f"items-{index}-" if index is not None else ""
-    description = (item.description or "").strip()
+    description = refuse_nul(
+        (item.description or "").strip(), "The action item", f"{prefix}description"
+    )
     if not description:
         raise ServiceError("Describe the action item.", field=f"{prefix}description")
     if len(description) > DESCRIPTION_MAX:
-        raise ServiceError(f"The action item is too long (at most {DESCRIPTION_MAX} "
-                           "characters).", field=f"{prefix}description")
+        raise ServiceError(
+            f"The action item is too long (at most {DESCRIPTION_MAX} characters).",
+            field=f"{prefix}description",
+        )
     owner_ids = _ids([item.owner_id] if item.owner_id else [], f"{prefix}owner_id")
     owner = db.session.get(User, owner_ids.pop()) if owner_ids else None
     if owner is None or not is_valid_owner_for(owner, coalition):
-        raise ServiceError("The owner of an action item is a member of the coalition or one "
-                           "of its coaches.", field=f"{prefix}owner_id")
+        raise ServiceError(
+            "The owner of an action item is a member of the coalition or one of its coaches.",
+            field=f"{prefix}owner_id",
+        )
     if item.due_on is not None and not_before is not None and item.due_on < not_before:
         raise ServiceError("The due date is before the session.", field=f"{prefix}due_on")
     return description, owner, item.due_on
@@ -269,9 +313,15 @@ def check_action_item(coalition: Coalition, item: NewActionItem, *, index: int |
 # ---------------------------------------------------------------- sessions
 
 
-def log_session(actor: User, coalition: Coalition, values: dict[str, Any], *,
-                items: list[NewActionItem] = (), close_item_ids=(),
-                now: datetime | None = None) -> CoachingSession:
+def log_session(
+    actor: User,
+    coalition: Coalition,
+    values: dict[str, Any],
+    *,
+    items: list[NewActionItem] = (),
+    close_item_ids=(),
+    now: datetime | None = None,
+) -> CoachingSession:
     """Log a session with its new action items; optionally mark earlier open items done."""
     if not can_log_for(actor, coalition):
         raise PermissionDenied("Only the coalition's coaches and admins log its sessions.")
@@ -283,17 +333,29 @@ def log_session(actor: User, coalition: Coalition, values: dict[str, Any], *,
     db.session.flush()
     new_items = _add_items(actor, session, items)
     closed = _close_items(actor, coalition, close_item_ids, now)
-    audit.record(actor, "coaching_session.create", session, coalition=coalition.slug,
-                 values=snapshot(session), action_items=[i.id for i in new_items] or None,
-                 closed_items=closed or None)
+    audit.record(
+        actor,
+        "coaching_session.create",
+        session,
+        coalition=coalition.slug,
+        values=snapshot(session),
+        action_items=[i.id for i in new_items] or None,
+        closed_items=closed or None,
+    )
     _notify_assigned(actor, new_items)
     db.session.commit()
     return session
 
 
-def update_session(actor: User, session: CoachingSession, changes: dict[str, Any], *,
-                   items: list[NewActionItem] = (), close_item_ids=(),
-                   now: datetime | None = None) -> CoachingSession:
+def update_session(
+    actor: User,
+    session: CoachingSession,
+    changes: dict[str, Any],
+    *,
+    items: list[NewActionItem] = (),
+    close_item_ids=(),
+    now: datetime | None = None,
+) -> CoachingSession:
     """Change some of a session's values (others stay); add action items."""
     if not can_edit_session(actor, session):
         raise PermissionDenied("Only the coalition's coaches and admins edit its sessions.")
@@ -309,9 +371,16 @@ def update_session(actor: User, session: CoachingSession, changes: dict[str, Any
     closed = _close_items(actor, session.coalition, close_item_ids, now)
     previous, new = _diff(before, snapshot(session))
     if previous or new_items or closed:
-        audit.record(actor, "coaching_session.update", session,
-                     coalition=session.coalition.slug, previous=previous, new=new,
-                     action_items=[i.id for i in new_items] or None, closed_items=closed or None)
+        audit.record(
+            actor,
+            "coaching_session.update",
+            session,
+            coalition=session.coalition.slug,
+            previous=previous,
+            new=new,
+            action_items=[i.id for i in new_items] or None,
+            closed_items=closed or None,
+        )
     _notify_assigned(actor, new_items)
     db.session.commit()
     return session
@@ -320,9 +389,14 @@ def update_session(actor: User, session: CoachingSession, changes: dict[str, Any
 def delete_session(actor: User, session: CoachingSession) -> None:
     if not can_delete_session(actor, session):
         raise PermissionDenied("Only the coalition's coaches and admins delete its sessions.")
-    audit.record(actor, "coaching_session.delete", session, coalition=session.coalition.slug,
-                 previous=snapshot(session),
-                 action_items=[{"id": i.id, **item_snapshot(i)} for i in session.action_items])
+    audit.record(
+        actor,
+        "coaching_session.delete",
+        session,
+        coalition=session.coalition.slug,
+        previous=snapshot(session),
+        action_items=[{"id": i.id, **item_snapshot(i)} for i in session.action_items],
+    )
     db.session.delete(session)
     db.session.commit()
 
@@ -351,22 +425,36 @@ def _session_day(actor: User, session: CoachingSession) -> date:
     return session.started_at.astimezone(zone(actor.timezone)).date()
 
 
-def _add_items(actor: User, session: CoachingSession,
-               items: list[NewActionItem]) -> list[ActionItem]:
+def _add_items(
+    actor: User, session: CoachingSession, items: list[NewActionItem]
+) -> list[ActionItem]:
     created = []
     for index, new in enumerate(items):
         description, owner, due_on = check_action_item(
-            session.coalition, new, index=index, not_before=_session_day(actor, session))
-        item = ActionItem(session=session, coalition_id=session.coalition_id,
-                          description=description, owner=owner, due_on=due_on,
-                          status=ItemStatus.OPEN.value, created_by_id=actor.id)
+            session.coalition, new, index=index, not_before=_session_day(actor, session)
+        )
+        item = ActionItem(
+            session=session,
+            coalition_id=session.coalition_id,
+            description=description,
+            owner=owner,
+            due_on=due_on,
+            status=ItemStatus.OPEN.value,
+            created_by_id=actor.id,
+        )
         db.session.add(item)
         created.append(item)
     if created:
         db.session.flush()
         for item in created:
-            audit.record(actor, "action_item.create", item, coalition=session.coalition.slug,
-                         session_id=session.id, values=item_snapshot(item))
+            audit.record(
+                actor,
+                "action_item.create",
+                item,
+                coalition=session.coalition.slug,
+                session_id=session.id,
+                values=item_snapshot(item),
+            )
     return created
 
 
@@ -374,18 +462,27 @@ def _close_items(actor: User, coalition: Coalition, item_ids, now: datetime) -> 
     ids = _ids(item_ids, "close_item_ids")
     if not ids:
         return []
-    items = list(db.session.execute(
-        sa.select(ActionItem).where(ActionItem.id.in_(ids))).scalars())
-    if len(items) != len(ids) or any(i.coalition_id != coalition.id or not i.is_open
-                                     for i in items):
-        raise ServiceError("Only the coalition's open action items can be marked done here.",
-                           field="close_item_ids")
+    items = list(db.session.execute(sa.select(ActionItem).where(ActionItem.id.in_(ids))).scalars())
+    if len(items) != len(ids) or any(
+        i.coalition_id != coalition.id or not i.is_open for i in items
+    ):
+        raise ServiceError(
+            "Only the coalition's open action items can be marked done here.",
+            field="close_item_ids",
+        )
     for item in items:
         before = item_snapshot(item)
         _set_status(actor, item, ItemStatus.DONE, now)
         previous, new = _diff(before, item_snapshot(item))
-        audit.record(actor, "action_item.update", item, coalition=coalition.slug,
-                     session_id=item.session_id, previous=previous, new=new)
+        audit.record(
+            actor,
+            "action_item.update",
+            item,
+            coalition=coalition.slug,
+            session_id=item.session_id,
+            previous=previous,
+            new=new,
+        )
     return sorted(ids)
 
 
@@ -401,26 +498,39 @@ def add_action_item(actor: User, session: CoachingSession, new: NewActionItem) -
     return item
 
 
-def update_action_item(actor: User, item: ActionItem, *, status: str | None = None,
-                       description: str | None = None, owner_id: int | None = None,
-                       due_on: date | None = UNSET, now: datetime | None = None) -> ActionItem:
+def update_action_item(
+    actor: User,
+    item: ActionItem,
+    *,
+    status: str | None = None,
+    description: str | None = None,
+    owner_id: int | None = None,
+    due_on: date | None = UNSET,
+    now: datetime | None = None,
+) -> ActionItem:
     """Change an item's status (owner, leads, coaches) or its content (coaches, admins)."""
     now = now or utcnow()
     if not can_update_action_item(actor, item):
-        raise PermissionDenied("Only the owner, the coalition's leads and its coaches update "
-                               "this action item.")
+        raise PermissionDenied(
+            "Only the owner, the coalition's leads and its coaches update this action item."
+        )
     edits_content = description is not None or owner_id is not None or due_on is not UNSET
     if edits_content and not can_edit_action_item(actor, item):
-        raise PermissionDenied("Only the coalition's coaches and admins change the "
-                               "description, owner or due date of an action item.")
+        raise PermissionDenied(
+            "Only the coalition's coaches and admins change the "
+            "description, owner or due date of an action item."
+        )
     before = item_snapshot(item)
     old_owner_id = item.owner_id
     if edits_content:
         new_description, owner, new_due = check_action_item(
             item.coalition,
-            NewActionItem(description if description is not None else item.description,
-                          owner_id if owner_id is not None else item.owner_id,
-                          item.due_on if due_on is UNSET else due_on))
+            NewActionItem(
+                description if description is not None else item.description,
+                owner_id if owner_id is not None else item.owner_id,
+                item.due_on if due_on is UNSET else due_on,
+            ),
+        )
         if new_due != item.due_on:
             item.reminded_at = None  # a new date deserves a new reminder
         item.description, item.due_on = new_description, new_due
@@ -432,8 +542,15 @@ def update_action_item(actor: User, item: ActionItem, *, status: str | None = No
             raise ServiceError("The status is open, done or dropped.", field="status") from None
     previous, new = _diff(before, item_snapshot(item))
     if previous:
-        audit.record(actor, "action_item.update", item, coalition=item.coalition.slug,
-                     session_id=item.session_id, previous=previous, new=new)
+        audit.record(
+            actor,
+            "action_item.update",
+            item,
+            coalition=item.coalition.slug,
+            session_id=item.session_id,
+            previous=previous,
+            new=new,
+        )
     if item.owner_id != old_owner_id:
         _notify_assigned(actor, [item])
     db.session.commit()
@@ -462,10 +579,14 @@ def _notify_assigned(actor: User, items: list[ActionItem]) -> None:
             continue
         due = f", due {item.due_on:%b %-d, %Y}" if item.due_on else ""
         notify(
-            owner, "action_item", actor=actor, subject_type="action_item", subject_id=item.id,
+            owner,
+            "action_item",
+            actor=actor,
+            subject_type="action_item",
+            subject_id=item.id,
             url=session_url(item.session, item),
             text=f"{actor.name} gave you an action item for {item.coalition.name}: "
-                 f"{item.description}{due}",
+            f"{item.description}{due}",
             context=[("coaching_session", item.session_id), ("coalition", item.coalition_id)],
         )
 
@@ -482,13 +603,19 @@ def due_action_item_reminders(now: datetime | None = None) -> int:
     now = now or utcnow()
     days = int(current_app.config.get("COACHING_REMINDER_DAYS", 2))
     today = local_date(now)
-    items = list(db.session.execute(
-        sa.select(ActionItem)
-        .where(ActionItem.status == ItemStatus.OPEN.value, ActionItem.reminded_at.is_(None),
-               ActionItem.due_on.is_not(None), ActionItem.due_on >= today,
-               ActionItem.due_on <= today + timedelta(days=days))
-        .order_by(ActionItem.id)
-    ).scalars())
+    items = list(
+        db.session.execute(
+            sa.select(ActionItem)
+            .where(
+                ActionItem.status == ItemStatus.OPEN.value,
+                ActionItem.reminded_at.is_(None),
+                ActionItem.due_on.is_not(None),
+                ActionItem.due_on >= today,
+                ActionItem.due_on <= today + timedelta(days=days),
+            )
+            .order_by(ActionItem.id)
+        ).scalars()
+    )
     created = 0
     for item in items:
         item.reminded_at = now
@@ -496,12 +623,19 @@ def due_action_item_reminders(now: datetime | None = None) -> int:
         if not can_view_session_log(owner, item.coalition):
             continue
         when = "today" if item.due_on == today else f"on {item.due_on:%b %-d, %Y}"
-        if notify(owner, "action_item", actor=None, subject_type="action_item",
-                  subject_id=item.id, url=session_url(item.session, item),
-                  text=f"An action item for {item.coalition.name} is due {when}: "
-                       f"{item.description}",
-                  context=[("coaching_session", item.session_id),
-                           ("coalition", item.coalition_id)]) is not None:
+        if (
+            notify(
+                owner,
+                "action_item",
+                actor=None,
+                subject_type="action_item",
+                subject_id=item.id,
+                url=session_url(item.session, item),
+                text=f"An action item for {item.coalition.name} is due {when}: {item.description}",
+                context=[("coaching_session", item.session_id), ("coalition", item.coalition_id)],
+            )
+            is not None
+        ):
             created += 1
     if items:
         db.session.commit()
@@ -529,12 +663,11 @@ def _slugify(label: str) -> str:
 
 
 def _check_label(label: str, topic: CoachingTopic | None = None) -> str:
-    label = " ".join((label or "").split())
+    label = refuse_nul(" ".join((label or "").split()), "The topic name", "label")
     if not label:
         raise ServiceError("Give the topic a name.", field="label")
     if len(label) > TOPIC_LABEL_MAX:
-        raise ServiceError(f"A topic name has at most {TOPIC_LABEL_MAX} characters.",
-                           field="label")
+        raise ServiceError(f"A topic name has at most {TOPIC_LABEL_MAX} characters.", field="label")
     clash = db.session.execute(
         sa.select(CoachingTopic).where(sa.func.lower(CoachingTopic.label) == label.lower())
     ).scalar_one_or_none()
@@ -561,8 +694,9 @@ def add_topic(actor: User, label: str) -> CoachingTopic:
     return topic
 
 
-def update_topic(actor: User, topic: CoachingTopic, *, label: str | None = None,
-                 active: bool | None = None) -> CoachingTopic:
+def update_topic(
+    actor: User, topic: CoachingTopic, *, label: str | None = None, active: bool | None = None
+) -> CoachingTopic:
     """Rename or retire (active=False) a topic. Retired topics stay on past sessions."""
     if not can_manage_topics(actor):
         raise PermissionDenied("Only admins edit the topic list.")
@@ -573,7 +707,8 @@ def update_topic(actor: User, topic: CoachingTopic, *, label: str | None = None,
         topic.active = bool(active)
     previous, new = _diff(before, {"label": topic.label, "active": topic.active})
     if previous:
-        audit.record(actor, "coaching_topic.update", topic, slug=topic.slug, previous=previous,
-                     new=new)
+        audit.record(
+            actor, "coaching_topic.update", topic, slug=topic.slug, previous=previous, new=new
+        )
         db.session.commit()
     return topic

@@ -83,14 +83,21 @@ def error_list(form) -> list[tuple[str, str, str]]:
             elif f.type == "FormField":
                 walk(f, row)
             elif f.type != "CSRFTokenField":
-                found.extend((f.id, row + str(f.label.text), m) for m in f.errors
-                             if isinstance(m, str))
+                found.extend(
+                    (f.id, row + str(f.label.text), m) for m in f.errors if isinstance(m, str)
+                )
             elif f.errors:
-                found.append(("", "", "The form expired or was not sent from this site. "
-                                      "Please submit it again."))
+                found.append(
+                    (
+                        "",
+                        "",
+                        "The form expired or was not sent from this site. Please submit it again.",
+                    )
+                )
 
     walk(form)
     return found
+
 
 # ---------------------------------------------------------------- dashboard
 
@@ -104,12 +111,17 @@ def index():
     my_items = queries.open_items_for_person(current_user, current_user)
     if is_coaching_staff(current_user):
         board = queries.dashboard(current_user, today=today, now=now, stale_days=_stale_days())
-        return render_template("coaching/dashboard.html", board=board, my_items=my_items,
-                               today=today)
-    board = queries.dashboard(current_user, today=today, now=now, stale_days=_stale_days(),
-                              coalitions=queries.visible_coalitions(current_user))
-    return render_template("coaching/overview.html", board=board, my_items=my_items,
-                           today=today)
+        return render_template(
+            "coaching/dashboard.html", board=board, my_items=my_items, today=today
+        )
+    board = queries.dashboard(
+        current_user,
+        today=today,
+        now=now,
+        stale_days=_stale_days(),
+        coalitions=queries.visible_coalitions(current_user),
+    )
+    return render_template("coaching/overview.html", board=board, my_items=my_items, today=today)
 
 
 # ---------------------------------------------------------------- history and sessions
@@ -123,24 +135,37 @@ def history(slug: str):
     topic = request.args.get("topic", "")
     filters = queries.HistoryFilters(
         topic=topic if topic in {t.slug for t in topics} else "",
-        q=(request.args.get("q") or "").strip()[:100])
+        q=(request.args.get("q") or "").strip()[:100],
+    )
     page = queries.history_page(current_user, coalition, filters, after=request.args.get("after"))
-    return render_template("coaching/history.html", coalition=coalition, page=page,
-                           filters=filters, topics=topics, today=_today(),
-                           open_items=queries.open_items_for_coalition(coalition),
-                           status_form=ItemStatusForm())
+    return render_template(
+        "coaching/history.html",
+        coalition=coalition,
+        page=page,
+        filters=filters,
+        topics=topics,
+        today=_today(),
+        open_items=queries.open_items_for_coalition(coalition),
+        status_form=ItemStatusForm(),
+    )
 
 
 @bp.get("/sessions/<int:session_id>")
 @login_required
 def session_detail(session_id: int):
     session = get_session_or_404(current_user, session_id)
-    return render_template("coaching/session.html", session=session, coalition=session.coalition,
-                           today=_today(), status_form=ItemStatusForm())
+    return render_template(
+        "coaching/session.html",
+        session=session,
+        coalition=session.coalition,
+        today=_today(),
+        status_form=ItemStatusForm(),
+    )
 
 
-def _prepare(form: SessionForm, coalition: Coalition, session: CoachingSession | None = None,
-             open_items=()) -> None:
+def _prepare(
+    form: SessionForm, coalition: Coalition, session: CoachingSession | None = None, open_items=()
+) -> None:
     """The choices of the session form: this coalition's people, coaches and topics."""
     services.ensure_default_topics()  # a fresh database: the start list (once)
     current_coaches = queries.coalition_coaches(coalition)
@@ -151,22 +176,27 @@ def _prepare(form: SessionForm, coalition: Coalition, session: CoachingSession |
     members = current_members
     if session is not None:  # people who left keep their place on old sessions
         coaches.update({u.id: u for u in session.coaches})
-        members = sorted({u.id: u for u in [*members, *session.attendees]}.values(),
-                         key=lambda u: u.name)
+        members = sorted(
+            {u.id: u for u in [*members, *session.attendees]}.values(), key=lambda u: u.name
+        )
     form.coach_ids.choices = choices(
-        (u.id, u.name) for u in sorted(coaches.values(), key=lambda u: u.name))
+        (u.id, u.name) for u in sorted(coaches.values(), key=lambda u: u.name)
+    )
     form.attendee_ids.choices = choices((u.id, u.name) for u in members)
     kept = {t.slug for t in session.topics} if session is not None else set()
     form.topics.choices = choices(
         (t.slug, t.label + ("" if t.active else " (retired)"))
-        for t in queries.all_topics() if t.active or t.slug in kept)
+        for t in queries.all_topics()
+        if t.active or t.slug in kept
+    )
     owners = [("", "Choose an owner")]
     owners += [(str(u.id), f"{u.name} (coalition)") for u in current_members]
     owners += [(str(u.id), f"{u.name} (coach)") for u in current_coaches]
     for entry in form["items"]:
         entry.form.owner_id.choices = choices(owners)
     form.close_item_ids.choices = choices(
-        (i.id, f"{i.description} ({i.owner.name})") for i in open_items)
+        (i.id, f"{i.description} ({i.owner.name})") for i in open_items
+    )
 
 
 def _defaults(form: SessionForm, coalition: Coalition) -> None:
@@ -211,18 +241,26 @@ def _values(form: SessionForm) -> dict:
 
 def _new_items(form: SessionForm) -> list[services.NewActionItem]:
     rows = [entry.form for entry in form["items"]]
-    return [services.NewActionItem(row.description.data or "", row.owner_id.data or None,
-                                   row.due_on.data)
-            for row in rows if not row.is_blank]
+    return [
+        services.NewActionItem(
+            row.description.data or "", row.owner_id.data or None, row.due_on.data
+        )
+        for row in rows
+        if not row.is_blank
+    ]
 
 
 def _render_form(form, coalition, session=None, open_items=()):
     """The session form; reached after a POST only when the POST was refused."""
-    return render_template("coaching/form.html", form=form, coalition=coalition,
-                           session=session, open_items=open_items,
-                           error_list=error_list(form),
-                           tz_name=current_user.timezone), (400 if request.method == "POST"
-                                                            else 200)
+    return render_template(
+        "coaching/form.html",
+        form=form,
+        coalition=coalition,
+        session=session,
+        open_items=open_items,
+        error_list=error_list(form),
+        tz_name=current_user.timezone,
+    ), (400 if request.method == "POST" else 200)
 
 
 @bp.route("/coalitions/<slug>/sessions/new", methods=["GET", "POST"])
@@ -238,9 +276,13 @@ def new_session(slug: str):
         _defaults(form, coalition)
     elif form.validate_on_submit():
         try:
-            session = services.log_session(current_user, coalition, _values(form),
-                                           items=_new_items(form),
-                                           close_item_ids=form.close_item_ids.data)
+            session = services.log_session(
+                current_user,
+                coalition,
+                _values(form),
+                items=_new_items(form),
+                close_item_ids=form.close_item_ids.data,
+            )
         except ServiceError as exc:
             if exc.status != 400:
                 raise
@@ -259,21 +301,28 @@ def edit_session(session_id: int):
     if not can_edit_session(current_user, session):
         abort(403, description="Only the coalition's coaches and admins edit its sessions.")
     coalition = session.coalition
-    open_items = [i for i in queries.open_items_for_coalition(coalition)
-                  if i.session_id != session.id]
+    open_items = [
+        i for i in queries.open_items_for_coalition(coalition) if i.session_id != session.id
+    ]
     if request.method == "GET":
         local = session.started_at.astimezone(_tz())
         values = services.session_values(session)
-        values.update(held_on=local.date(), start_time=local.time().replace(second=0,
-                                                                             microsecond=0))
+        values.update(
+            held_on=local.date(), start_time=local.time().replace(second=0, microsecond=0)
+        )
         form = SessionForm(data=values)
     else:
         form = SessionForm()
     _prepare(form, coalition, session, open_items=open_items)
     if request.method == "POST" and form.validate_on_submit():
         try:
-            services.update_session(current_user, session, _values(form), items=_new_items(form),
-                                    close_item_ids=form.close_item_ids.data)
+            services.update_session(
+                current_user,
+                session,
+                _values(form),
+                items=_new_items(form),
+                close_item_ids=form.close_item_ids.data,
+            )
         except ServiceError as exc:
             if exc.status != 400:
                 raise
@@ -308,9 +357,13 @@ def delete_session(session_id: int):
 def my_items():
     if not can_use_coaching(current_user):
         abort(404)
-    return render_template("coaching/action_items.html", person=current_user, today=_today(),
-                           items=queries.open_items_for_person(current_user, current_user),
-                           status_form=ItemStatusForm())
+    return render_template(
+        "coaching/action_items.html",
+        person=current_user,
+        today=_today(),
+        items=queries.open_items_for_person(current_user, current_user),
+        status_form=ItemStatusForm(),
+    )
 
 
 @bp.get("/people/<int:user_id>/action-items")
@@ -319,9 +372,13 @@ def person_items(user_id: int):
     if not is_coaching_staff(current_user) and user_id != current_user.id:
         abort(404)
     person = get_profile_or_404(current_user, user_id)
-    return render_template("coaching/action_items.html", person=person, today=_today(),
-                           items=queries.open_items_for_person(current_user, person),
-                           status_form=ItemStatusForm())
+    return render_template(
+        "coaching/action_items.html",
+        person=person,
+        today=_today(),
+        items=queries.open_items_for_person(current_user, person),
+        status_form=ItemStatusForm(),
+    )
 
 
 @bp.post("/action-items/<int:item_id>/status")
@@ -329,8 +386,11 @@ def person_items(user_id: int):
 def item_status(item_id: int):
     item = get_action_item_or_404(current_user, item_id)
     if not can_update_action_item(current_user, item):
-        abort(403, description="Only the owner, the coalition's leads and its coaches update "
-                               "this action item.")
+        abort(
+            403,
+            description="Only the owner, the coalition's leads and its coaches update "
+            "this action item.",
+        )
     form = ItemStatusForm()
     if not form.validate_on_submit():
         abort(400, description="Choose open, done or dropped.")
@@ -348,17 +408,31 @@ def edit_item(item_id: int):
     item = get_action_item_or_404(current_user, item_id)
     if not can_edit_action_item(current_user, item):
         abort(403, description="Only the coalition's coaches and admins change action items.")
-    form = ActionItemEditForm(data={"description": item.description,
-                                    "owner_id": str(item.owner_id), "due_on": item.due_on,
-                                    "status": item.status} if request.method == "GET" else None)
-    people = [(str(u.id), f"{u.name} (coalition)") for u in queries.coalition_members(item.coalition)]
+    form = ActionItemEditForm(
+        data={
+            "description": item.description,
+            "owner_id": str(item.owner_id),
+            "due_on": item.due_on,
+            "status": item.status,
+        }
+        if request.method == "GET"
+        else None
+    )
+    people = [
+        (str(u.id), f"{u.name} (coalition)") for u in queries.coalition_members(item.coalition)
+    ]
     people += [(str(u.id), f"{u.name} (coach)") for u in queries.coalition_coaches(item.coalition)]
     form.owner_id.choices = choices(people)
     if form.validate_on_submit():
         try:
-            services.update_action_item(current_user, item, description=form.description.data,
-                                        owner_id=form.owner_id.data or None,
-                                        due_on=form.due_on.data, status=form.status.data)
+            services.update_action_item(
+                current_user,
+                item,
+                description=form.description.data,
+                owner_id=form.owner_id.data or None,
+                due_on=form.due_on.data,
+                status=form.status.data,
+            )
         except ServiceError as exc:
             if exc.status != 400:
                 raise
@@ -366,10 +440,12 @@ def edit_item(item_id: int):
             _form_error(form, exc)
         else:
             flash("The action item is saved.", "success")
-            return redirect(url_for("coaching.session_detail", session_id=item.session_id),
-                            code=303)
-    return render_template("coaching/item_edit.html", item=item, form=form,
-                           error_list=error_list(form)), (400 if request.method == "POST" else 200)
+            return redirect(
+                url_for("coaching.session_detail", session_id=item.session_id), code=303
+            )
+    return render_template(
+        "coaching/item_edit.html", item=item, form=form, error_list=error_list(form)
+    ), (400 if request.method == "POST" else 200)
 
 
 # ---------------------------------------------------------------- analysis and exports
@@ -381,8 +457,9 @@ def _staff_only(message: str) -> None:
 
 
 def _quarter_and_coalition():
-    quarter = analysis.Quarter.parse(request.args.get("quarter")) or \
-        analysis.Quarter.containing(utcnow())
+    quarter = analysis.Quarter.parse(request.args.get("quarter")) or analysis.Quarter.containing(
+        utcnow()
+    )
     slug = request.args.get("coalition") or ""
     coalition = None
     if slug:
@@ -404,19 +481,26 @@ def analysis_page():
     _staff_only("The coaching analysis is for coaches and program staff.")
     quarter, coalition = _quarter_and_coalition()
     summary, quarters = analysis.summary_for(current_user, quarter, coalition)
-    return render_template("coaching/analysis.html", summary=summary, quarter=quarter,
-                           coalition=coalition, trend=quarters,
-                           coalitions=queries.coalitions_for_logging(current_user),
-                           quarter_choices=_quarter_choices(quarter),
-                           charts=analysis.charts(summary, quarters),
-                           fmt_hours=analysis.fmt_hours)
+    return render_template(
+        "coaching/analysis.html",
+        summary=summary,
+        quarter=quarter,
+        coalition=coalition,
+        trend=quarters,
+        coalitions=queries.coalitions_for_logging(current_user),
+        quarter_choices=_quarter_choices(quarter),
+        charts=analysis.charts(summary, quarters),
+        fmt_hours=analysis.fmt_hours,
+    )
 
 
 @bp.get("/export/sessions.csv")
 @login_required
 def export_sessions():
-    _staff_only("Exports are for coaches and program staff; coalition members see their logs "
-                "on the coalition's coaching page.")
+    _staff_only(
+        "Exports are for coaches and program staff; coalition members see their logs "
+        "on the coalition's coaching page."
+    )
     quarter, coalition = _quarter_and_coalition()
     if request.args.get("quarter") == "all":
         quarter = None
@@ -450,9 +534,13 @@ def topics():
             flash(f"The topic “{topic.label}” is added.", "success")
             return redirect(url_for("coaching.topics"), code=303)
     services.ensure_default_topics()
-    return render_template("coaching/topics.html", form=form, topics=queries.all_topics(),
-                           button=DeleteForm(), error_list=error_list(form)), (
-        400 if request.method == "POST" else 200)
+    return render_template(
+        "coaching/topics.html",
+        form=form,
+        topics=queries.all_topics(),
+        button=DeleteForm(),
+        error_list=error_list(form),
+    ), (400 if request.method == "POST" else 200)
 
 
 @bp.post("/topics/<int:topic_id>")
@@ -479,5 +567,3 @@ def update_topic(topic_id: int):
     else:
         flash("The topic list is saved.", "success")
     return redirect(url_for("coaching.topics"), code=303)
-
-

@@ -15,8 +15,11 @@ class AssignCoachForm(FlaskForm):
     def offer(self, coaches) -> AssignCoachForm:
         """Offer these coaches (and only them) in the list."""
         pairs = [(c.id, c.name) for c in coaches]
-        self.coach_id.choices = (pairs if SelectChoice is None
-                                 else [SelectChoice(value, label) for value, label in pairs])
+        self.coach_id.choices = (
+            pairs
+            if SelectChoice is None
+            else [SelectChoice(value, label) for value, label in pairs]
+        )
         return self
 
 

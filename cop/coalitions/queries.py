@@ -37,15 +37,27 @@ def directory(filters: DirectoryFilters) -> list[Coalition]:
     stmt = sa.select(Coalition).order_by(Coalition.name)
     if filters.q:
         like = _like(filters.q)
-        stmt = stmt.where(sa.or_(Coalition.name.ilike(like, escape="\\"),
-                                 Coalition.lead_organization.ilike(like, escape="\\"),
-                                 Coalition.slug.ilike(like, escape="\\")))
+        stmt = stmt.where(
+            sa.or_(
+                Coalition.name.ilike(like, escape="\\"),
+                Coalition.lead_organization.ilike(like, escape="\\"),
+                Coalition.slug.ilike(like, escape="\\"),
+            )
+        )
     if filters.state:
-        stmt = stmt.where(Coalition.id.in_(
-            sa.select(CoalitionState.coalition_id).where(CoalitionState.state == filters.state)))
+        stmt = stmt.where(
+            Coalition.id.in_(
+                sa.select(CoalitionState.coalition_id).where(CoalitionState.state == filters.state)
+            )
+        )
     if filters.sector:
-        stmt = stmt.where(Coalition.id.in_(
-            sa.select(CoalitionSector.coalition_id).where(CoalitionSector.sector == filters.sector)))
+        stmt = stmt.where(
+            Coalition.id.in_(
+                sa.select(CoalitionSector.coalition_id).where(
+                    CoalitionSector.sector == filters.sector
+                )
+            )
+        )
     if filters.track:
         stmt = stmt.where(Coalition.track == filters.track)
     return list(db.session.execute(stmt).scalars())
@@ -86,7 +98,8 @@ def coaches_of(coalition: Coalition) -> list[User]:
 
 def assignable_coaches(coalition: Coalition) -> list[User]:
     assigned = sa.select(CoachAssignment.coach_id).where(
-        CoachAssignment.coalition_id == coalition.id)
+        CoachAssignment.coalition_id == coalition.id
+    )
     return list(
         db.session.execute(
             sa.select(User)
@@ -117,8 +130,11 @@ def invitable_coalitions(user: User) -> list[Coalition]:
 
 def home_summary(user: User) -> dict:
     total, states = db.session.execute(
-        sa.select(sa.func.count(sa.distinct(Coalition.id)),
-                  sa.func.count(sa.distinct(CoalitionState.state)))
-        .select_from(Coalition).outerjoin(CoalitionState)
+        sa.select(
+            sa.func.count(sa.distinct(Coalition.id)),
+            sa.func.count(sa.distinct(CoalitionState.state)),
+        )
+        .select_from(Coalition)
+        .outerjoin(CoalitionState)
     ).one()
     return {"mine": my_coalitions(user), "coalition_count": total, "state_count": states}

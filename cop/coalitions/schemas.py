@@ -8,7 +8,9 @@ from cop.coalitions.models import STATES, Sector, Track
 class CoalitionQuerySchema(Schema):
     q = fields.String(load_default="", validate=validate.Length(max=100))
     state = fields.String(load_default="", validate=validate.OneOf(["", *STATES]))
-    sector = fields.String(load_default="", validate=validate.OneOf(["", *[s.value for s in Sector]]))
+    sector = fields.String(
+        load_default="", validate=validate.OneOf(["", *[s.value for s in Sector]])
+    )
     track = fields.String(load_default="", validate=validate.OneOf(["", *[t.value for t in Track]]))
 
 

@@ -26,24 +26,37 @@ from cop.extensions import db
 TEXT_MAX = 200
 
 
-def create_coalition(actor: User | None, *, slug: str, name: str, lead_organization: str,
-                     track: str, states: list[str], sectors: list[str], description: str = "",
-                     partners: list[str] | None = None, award_amount: int | None = None,
-                     commit: bool = True) -> Coalition:
+def create_coalition(
+    actor: User | None,
+    *,
+    slug: str,
+    name: str,
+    lead_organization: str,
+    track: str,
+    states: list[str],
+    sectors: list[str],
+    description: str = "",
+    partners: list[str] | None = None,
+    award_amount: int | None = None,
+    commit: bool = True,
+) -> Coalition:
     if actor is not None and not can_manage_coalition(actor):
         raise PermissionDenied("Only admins create coalitions.")
     if not is_valid_slug(slug):
         raise ServiceError("The slug uses lowercase letters, digits and dashes.", field="slug")
     name, lead_organization = (name or "").strip(), (lead_organization or "").strip()
-    for label, key, text in (("The name", "name", name), ("The lead organization",
-                             "lead_organization", lead_organization),
-                             ("The description", "description", description or "")):
+    for label, key, text in (
+        ("The name", "name", name),
+        ("The lead organization", "lead_organization", lead_organization),
+        ("The description", "description", description or ""),
+    ):
         refuse_nul(text, label, key)
     if not name or len(name) > TEXT_MAX:
         raise ServiceError("A name of at most 200 characters is required.", field="name")
     if not lead_organization or len(lead_organization) > TEXT_MAX:
-        raise ServiceError("A lead organization of at most 200 characters is required.",
-                           field="lead_organization")
+        raise ServiceError(
+            "A lead organization of at most 200 characters is required.", field="lead_organization"
+        )
     if track not in {t.value for t in Track}:
         raise ServiceError("The track is Development or Scaling.", field="track")
     bad_states = [s for s in states if s not in STATES]
@@ -52,14 +65,18 @@ def create_coalition(actor: User | None, *, slug: str, name: str, lead_organizat
     bad_sectors = [s for s in sectors if s not in {x.value for x in Sector}]
     if bad_sectors or not sectors:
         raise ServiceError("Give at least one known sector.", field="sectors")
-    exists = db.session.execute(
-        sa.select(Coalition.id).where(Coalition.slug == slug)).first()
+    exists = db.session.execute(sa.select(Coalition.id).where(Coalition.slug == slug)).first()
     if exists:
         raise Conflict(f"A coalition with the slug {slug!r} exists.", field="slug")
     coalition = Coalition(
-        slug=slug, name=name, lead_organization=lead_organization, track=track,
-        description=description, description_html=render_markdown(description),
-        partners=list(partners or []), award_amount=award_amount,
+        slug=slug,
+        name=name,
+        lead_organization=lead_organization,
+        track=track,
+        description=description,
+        description_html=render_markdown(description),
+        partners=list(partners or []),
+        award_amount=award_amount,
         states=[CoalitionState(state=s) for s in sorted(set(states))],
         sectors=[CoalitionSector(sector=s) for s in sorted(set(sectors))],
     )
@@ -71,15 +88,17 @@ def create_coalition(actor: User | None, *, slug: str, name: str, lead_organizat
     return coalition
 
 
-def assign_coach(actor: User | None, coalition: Coalition, coach: User,
-                 commit: bool = True) -> CoachAssignment:
+def assign_coach(
+    actor: User | None, coalition: Coalition, coach: User, commit: bool = True
+) -> CoachAssignment:
     if actor is not None and not can_manage_coalition(actor, coalition):
         raise PermissionDenied("Only admins assign coaches.")
     if coach.role != Role.COACH.value:
         raise ServiceError(f"{coach.name} is not a coach.")
     existing = db.session.execute(
-        sa.select(CoachAssignment).where(CoachAssignment.coalition_id == coalition.id,
-                                         CoachAssignment.coach_id == coach.id)
+        sa.select(CoachAssignment).where(
+            CoachAssignment.coalition_id == coalition.id, CoachAssignment.coach_id == coach.id
+        )
     ).scalar_one_or_none()
     if existing:
         return existing
@@ -96,8 +115,9 @@ def unassign_coach(actor: User, coalition: Coalition, coach: User) -> None:
     if not can_manage_coalition(actor, coalition):
         raise PermissionDenied("Only admins assign coaches.")
     deleted = db.session.execute(
-        sa.delete(CoachAssignment).where(CoachAssignment.coalition_id == coalition.id,
-                                         CoachAssignment.coach_id == coach.id)
+        sa.delete(CoachAssignment).where(
+            CoachAssignment.coalition_id == coalition.id, CoachAssignment.coach_id == coach.id
+        )
     ).rowcount
     if deleted:
         audit.record(actor, "coalition.coach_unassign", coach, coalition=coalition.slug)
@@ -105,13 +125,20 @@ def unassign_coach(actor: User, coalition: Coalition, coach: User) -> None:
     forget_cached_memberships(coach)
 
 
-def add_member(actor: User | None, coalition: Coalition, user: User, *, as_lead: bool = False,
-               commit: bool = True) -> Membership:
+def add_member(
+    actor: User | None,
+    coalition: Coalition,
+    user: User,
+    *,
+    as_lead: bool = False,
+    commit: bool = True,
+) -> Membership:
     if actor is not None and not can_manage_coalition(actor, coalition):
         raise PermissionDenied("Only admins change memberships.")
     existing = db.session.execute(
-        sa.select(Membership).where(Membership.coalition_id == coalition.id,
-                                    Membership.user_id == user.id)
+        sa.select(Membership).where(
+            Membership.coalition_id == coalition.id, Membership.user_id == user.id
+        )
     ).scalar_one_or_none()
     if existing:
         return existing
@@ -131,8 +158,12 @@ def set_lead(actor: User, membership: Membership, is_lead: bool) -> None:
         raise PermissionDenied("Only admins change leads.")
     if membership.is_lead != is_lead:
         membership.is_lead = is_lead
-        audit.record(actor, "coalition.lead_set" if is_lead else "coalition.lead_unset",
-                     membership.user, coalition=membership.coalition.slug)
+        audit.record(
+            actor,
+            "coalition.lead_set" if is_lead else "coalition.lead_unset",
+            membership.user,
+            coalition=membership.coalition.slug,
+        )
         db.session.commit()
         forget_cached_memberships(membership.user)
 

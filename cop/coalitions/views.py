@@ -36,8 +36,12 @@ def directory():
     if not can_view_directory(current_user):
         abort(404)
     filters = _filters()
-    return render_template("coalitions/directory.html", coalitions=queries.directory(filters),
-                           filters=filters, state_counts=queries.state_counts())
+    return render_template(
+        "coalitions/directory.html",
+        coalitions=queries.directory(filters),
+        filters=filters,
+        state_counts=queries.state_counts(),
+    )
 
 
 @bp.get("/<slug>")
@@ -48,8 +52,12 @@ def detail(slug: str):
     if can_manage_coalition(current_user, coalition):
         form.offer(queries.assignable_coaches(coalition))
     return render_template(
-        "coalitions/detail.html", coalition=coalition, members=queries.members_of(coalition),
-        coaches=queries.coaches_of(coalition), assign_form=form, button=PostButtonForm(),
+        "coalitions/detail.html",
+        coalition=coalition,
+        members=queries.members_of(coalition),
+        coaches=queries.coaches_of(coalition),
+        assign_form=form,
+        button=PostButtonForm(),
         show_private=can_view_coalition_private(current_user, coalition),
     )
 
@@ -89,8 +97,9 @@ def _membership_or_404(slug: str, user_id: int) -> Membership:
     if not can_manage_coalition(current_user, coalition):
         abort(404)
     membership = db.session.execute(
-        db.select(Membership).where(Membership.coalition_id == coalition.id,
-                                    Membership.user_id == user_id)
+        db.select(Membership).where(
+            Membership.coalition_id == coalition.id, Membership.user_id == user_id
+        )
     ).scalar_one_or_none()
     if membership is None:
         abort(404)

@@ -30,8 +30,12 @@ from cop.commitments.views import submit_limit
 from cop.core.errors import api_error
 from cop.extensions import limiter
 
-blp = Blueprint("commitments_api", __name__, url_prefix="/api/v1",
-                description="Partner commitments: submit, list, review, report progress")
+blp = Blueprint(
+    "commitments_api",
+    __name__,
+    url_prefix="/api/v1",
+    description="Partner commitments: submit, list, review, report progress",
+)
 exempt_from_form_csrf(blp)
 
 
@@ -63,8 +67,11 @@ class Commitments(MethodView):
         totals of the filtered set."""
         filters = queries.Filters(args["sector"], args["state"], args["org_type"])
         page = queries.accepted_page(filters, after=args["after"])
-        return {"items": page.items, "next_cursor": page.next_cursor,
-                "totals": queries.totals(filters)}
+        return {
+            "items": page.items,
+            "next_cursor": page.next_cursor,
+            "totals": queries.totals(filters),
+        }
 
     @login_required
     @limiter.shared_limit(submit_limit, scope="commitments-submit")
@@ -85,8 +92,11 @@ class Totals(MethodView):
     @blp.response(200, CommitmentAllTotalsSchema)
     def get(self):
         """Totals of the accepted commitments, overall, by sector and by state (public)."""
-        return {"overall": queries.totals(), "by_sector": queries.by_sector(),
-                "by_state": queries.by_state()}
+        return {
+            "overall": queries.totals(),
+            "by_sector": queries.by_sector(),
+            "by_state": queries.by_state(),
+        }
 
 
 @blp.route("/commitments/<int:commitment_id>")
@@ -146,9 +156,9 @@ class Progress(MethodView):
         else:
             commitment = get_visible_commitment_or_404(actor, commitment_id)
         try:
-            services.report_progress(commitment, services.ProgressInput(**data), actor=actor,
-                                     via="api")
+            services.report_progress(
+                commitment, services.ProgressInput(**data), actor=actor, via="api"
+            )
         except services.Invalid as exc:
             return _invalid(exc)
         return commitment
-

@@ -13,8 +13,9 @@ SO_FAR = "#8b0a03"  # USWDS red-70v
 TEXT = "#1b1b1b"
 
 
-def paired_bars(chart_id: str, title: str, description: str,
-                rows: list[tuple[str, int, int]], width: int = 640) -> Markup:
+def paired_bars(
+    chart_id: str, title: str, description: str, rows: list[tuple[str, int, int]], width: int = 640
+) -> Markup:
     """rows: (label, committed, so far). Each row: a solid bar (committed) above an outlined
     bar (so far), with the numbers written after each bar."""
     label_w, value_w, bar_h, gap, top = 190, 110, 14, 14, 34
@@ -35,17 +36,25 @@ def paired_bars(chart_id: str, title: str, description: str,
     ]
     for i, (label, committed, so_far) in enumerate(rows):
         y = top + i * (2 * bar_h + gap)
-        parts.append(f'<text x="{label_w - 8}" y="{y + bar_h + 4}" text-anchor="end" '
-                     f'font-size="13" fill="{TEXT}">{escape(label)}</text>')
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + bar_h + 4}" text-anchor="end" '
+            f'font-size="13" fill="{TEXT}">{escape(label)}</text>'
+        )
         for j, (value, solid) in enumerate(((committed, True), (so_far, False))):
             bar = 0 if value <= 0 else max(2, round(plot * value / peak))
             by = y + j * bar_h
-            style = (f'fill="{COMMITTED}"' if solid else
-                     f'fill="#fff" stroke="{SO_FAR}" stroke-width="2"')
-            parts.append(f'<rect x="{label_w}" y="{by + 1}" width="{bar}" '
-                         f'height="{bar_h - 2}" {style}/>')
-            parts.append(f'<text x="{label_w + bar + 6}" y="{by + bar_h - 2}" font-size="12" '
-                         f'fill="{TEXT}">{value:,}</text>')
+            style = (
+                f'fill="{COMMITTED}"'
+                if solid
+                else f'fill="#fff" stroke="{SO_FAR}" stroke-width="2"'
+            )
+            parts.append(
+                f'<rect x="{label_w}" y="{by + 1}" width="{bar}" height="{bar_h - 2}" {style}/>'
+            )
+            parts.append(
+                f'<text x="{label_w + bar + 6}" y="{by + bar_h - 2}" font-size="12" '
+                f'fill="{TEXT}">{value:,}</text>'
+            )
     parts.append("</svg>")
     svg = "".join(parts)
     return Markup(svg)  # noqa: S704 - every text node above is escaped  # nosec B704

@@ -57,13 +57,20 @@ STATUS_LABELS = {
 NUMBERS = {
     "people_to_train": ("People to train", "People trained so far", 1_000_000),
     "people_to_hire": ("People to hire", "People hired so far", 1_000_000),
-    "apprenticeship_slots": ("Apprenticeship slots", "Apprenticeship slots filled so far",
-                             1_000_000),
+    "apprenticeship_slots": (
+        "Apprenticeship slots",
+        "Apprenticeship slots filled so far",
+        1_000_000,
+    ),
     "dollars": ("Dollars", "Dollars spent so far", 10_000_000_000),
 }
 # The progress column of each number on a report and on the commitment (latest report).
-PROGRESS = {"people_to_train": "trained", "people_to_hire": "hired",
-            "apprenticeship_slots": "slots_filled", "dollars": "dollars_spent"}
+PROGRESS = {
+    "people_to_train": "trained",
+    "people_to_hire": "hired",
+    "apprenticeship_slots": "slots_filled",
+    "dollars": "dollars_spent",
+}
 
 ORG_NAME_MAX = 200
 TITLE_MAX = 200
@@ -102,13 +109,15 @@ class Commitment(TimestampMixin, db.Model):
     contact_email: Mapped[str] = mapped_column(sa.String(EMAIL_MAX), nullable=False)
     contact_phone: Mapped[str] = mapped_column(sa.String(PHONE_MAX), nullable=False, default="")
     submitted_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     status: Mapped[str] = mapped_column(sa.String(20), nullable=False, index=True)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reviewed_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     review_message: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     # Progress: the figures of the latest report (cumulative, "to date"), kept on the row so
@@ -126,20 +135,29 @@ class Commitment(TimestampMixin, db.Model):
     submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
     sector_rows: Mapped[list[CommitmentSector]] = relationship(
-        back_populates="commitment", cascade="all, delete-orphan", lazy="selectin",
-        order_by="CommitmentSector.sector")
+        back_populates="commitment",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="CommitmentSector.sector",
+    )
     state_rows: Mapped[list[CommitmentState]] = relationship(
-        back_populates="commitment", cascade="all, delete-orphan", lazy="selectin",
-        order_by="CommitmentState.state")
+        back_populates="commitment",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="CommitmentState.state",
+    )
     reports: Mapped[list[ProgressReport]] = relationship(
-        back_populates="commitment", cascade="all, delete-orphan",
-        order_by="ProgressReport.reported_at.desc(), ProgressReport.id.desc()")
+        back_populates="commitment",
+        cascade="all, delete-orphan",
+        order_by="ProgressReport.reported_at.desc(), ProgressReport.id.desc()",
+    )
 
     __table_args__ = (
         sa.CheckConstraint("people_to_train IS NULL OR people_to_train >= 0", name="train_ge0"),
         sa.CheckConstraint("people_to_hire IS NULL OR people_to_hire >= 0", name="hire_ge0"),
-        sa.CheckConstraint("apprenticeship_slots IS NULL OR apprenticeship_slots >= 0",
-                           name="slots_ge0"),
+        sa.CheckConstraint(
+            "apprenticeship_slots IS NULL OR apprenticeship_slots >= 0", name="slots_ge0"
+        ),
         sa.CheckConstraint("dollars IS NULL OR dollars >= 0", name="dollars_ge0"),
         sa.CheckConstraint("ends_on >= starts_on", name="time_frame"),
     )
@@ -177,16 +195,19 @@ class Commitment(TimestampMixin, db.Model):
 
     def pledged(self) -> list[tuple[str, str, int, int | None, str]]:
         """(key, label, committed, so far, progress label) of each number it pledges."""
-        return [(key, label, getattr(self, key), getattr(self, PROGRESS[key]), progress)
-                for key, (label, progress, _) in NUMBERS.items()
-                if getattr(self, key) is not None]
+        return [
+            (key, label, getattr(self, key), getattr(self, PROGRESS[key]), progress)
+            for key, (label, progress, _) in NUMBERS.items()
+            if getattr(self, key) is not None
+        ]
 
 
 class CommitmentSector(db.Model):
     __tablename__ = "commitment_sectors"
 
     commitment_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("commitments.id", ondelete="CASCADE"), primary_key=True)
+        sa.ForeignKey("commitments.id", ondelete="CASCADE"), primary_key=True
+    )
     sector: Mapped[str] = mapped_column(sa.String(40), primary_key=True, index=True)
     commitment: Mapped[Commitment] = relationship(back_populates="sector_rows")
 
@@ -195,7 +216,8 @@ class CommitmentState(db.Model):
     __tablename__ = "commitment_states"
 
     commitment_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("commitments.id", ondelete="CASCADE"), primary_key=True)
+        sa.ForeignKey("commitments.id", ondelete="CASCADE"), primary_key=True
+    )
     state: Mapped[str] = mapped_column(sa.String(2), primary_key=True, index=True)
     commitment: Mapped[Commitment] = relationship(back_populates="state_rows")
 
@@ -207,7 +229,8 @@ class ProgressReport(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     commitment_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("commitments.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa.ForeignKey("commitments.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     trained: Mapped[int | None] = mapped_column(sa.Integer)
     hired: Mapped[int | None] = mapped_column(sa.Integer)
@@ -215,7 +238,8 @@ class ProgressReport(db.Model):
     dollars_spent: Mapped[int | None] = mapped_column(sa.BigInteger)
     note: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     reported_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     via: Mapped[str] = mapped_column(sa.String(20), nullable=False, default="link")
 
     commitment: Mapped[Commitment] = relationship(back_populates="reports")

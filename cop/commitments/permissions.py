@@ -34,8 +34,7 @@ def can_view_commitment(user: User | None, commitment: Commitment) -> bool:
 
 def can_report_progress(user: User | None, commitment: Commitment) -> bool:
     """As a signed-in user: its submitter or an admin, once it is accepted."""
-    return commitment.status == Status.ACCEPTED and (
-        is_owner(user, commitment) or can_review(user))
+    return commitment.status == Status.ACCEPTED and (is_owner(user, commitment) or can_review(user))
 
 
 def can_submit_signed_in(user: User | None) -> bool:

@@ -36,8 +36,11 @@ class Filters:
         sector = args.get("sector") or ""
         state = (args.get("state") or "").upper()
         org_type = args.get("org_type") or ""
-        return cls(sector if sector in SECTORS else "", state if state in STATES else "",
-                   org_type if org_type in ORG_TYPES else "")
+        return cls(
+            sector if sector in SECTORS else "",
+            state if state in STATES else "",
+            org_type if org_type in ORG_TYPES else "",
+        )
 
     @property
     def active(self) -> bool:
@@ -50,25 +53,35 @@ class Filters:
 def _accepted(filters: Filters):
     conditions = [Commitment.status == Status.ACCEPTED]
     if filters.sector:
-        conditions.append(sa.exists().where(CommitmentSector.commitment_id == Commitment.id,
-                                            CommitmentSector.sector == filters.sector))
+        conditions.append(
+            sa.exists().where(
+                CommitmentSector.commitment_id == Commitment.id,
+                CommitmentSector.sector == filters.sector,
+            )
+        )
     if filters.state:
-        conditions.append(sa.exists().where(CommitmentState.commitment_id == Commitment.id,
-                                            CommitmentState.state == filters.state))
+        conditions.append(
+            sa.exists().where(
+                CommitmentState.commitment_id == Commitment.id,
+                CommitmentState.state == filters.state,
+            )
+        )
     if filters.org_type:
         conditions.append(Commitment.org_type == filters.org_type)
     return conditions
 
 
-def accepted_page(filters: Filters, after: str | None = None,
-                  size: int = PAGE_SIZE) -> Page:
+def accepted_page(filters: Filters, after: str | None = None, size: int = PAGE_SIZE) -> Page:
     """Accepted commitments by organization name (keyset pages)."""
     stmt = sa.select(Commitment).where(*_accepted(filters))
     cursor = decode_cursor(after)
     if cursor and len(cursor) == 2 and isinstance(cursor[0], str) and isinstance(cursor[1], int):
         stmt = stmt.where(sa.tuple_(Commitment.org_name, Commitment.id) > tuple(cursor))
-    rows = list(db.session.execute(
-        stmt.order_by(Commitment.org_name, Commitment.id).limit(size + 1)).scalars())
+    rows = list(
+        db.session.execute(
+            stmt.order_by(Commitment.org_name, Commitment.id).limit(size + 1)
+        ).scalars()
+    )
     next_cursor = None
     if len(rows) > size:
         rows = rows[:size]
@@ -81,8 +94,9 @@ def _sums():
     for key in NUMBERS:
         progress = PROGRESS[key]
         columns.append(sa.func.coalesce(sa.func.sum(getattr(Commitment, key)), 0).label(key))
-        columns.append(sa.func.coalesce(sa.func.sum(getattr(Commitment, progress)), 0)
-                       .label(progress))
+        columns.append(
+            sa.func.coalesce(sa.func.sum(getattr(Commitment, progress)), 0).label(progress)
+        )
     return columns
 
 
@@ -120,7 +134,8 @@ def by_sector() -> list[Totals]:
         sa.select(CommitmentSector.sector, *_sums())
         .join(Commitment, Commitment.id == CommitmentSector.commitment_id)
         .where(Commitment.status == Status.ACCEPTED)
-        .group_by(CommitmentSector.sector)).all()
+        .group_by(CommitmentSector.sector)
+    ).all()
     found = {r.sector: r for r in rows}
     return [_totals(sector_label(s), found[s]) for s in SECTORS if s in found]
 
@@ -131,26 +146,38 @@ def by_state() -> list[Totals]:
         sa.select(CommitmentState.state, *_sums())
         .join(Commitment, Commitment.id == CommitmentState.commitment_id)
         .where(Commitment.status == Status.ACCEPTED)
-        .group_by(CommitmentState.state)).all()
-    return sorted((_totals(STATES.get(r.state, r.state), r) for r in rows),
-                  key=lambda t: t.label)
+        .group_by(CommitmentState.state)
+    ).all()
+    return sorted((_totals(STATES.get(r.state, r.state), r) for r in rows), key=lambda t: t.label)
 
 
-REVIEW_STATUSES = [Status.SUBMITTED, Status.CHANGES_REQUESTED, Status.UNCONFIRMED,
-                   Status.ACCEPTED, Status.DECLINED]
+REVIEW_STATUSES = [
+    Status.SUBMITTED,
+    Status.CHANGES_REQUESTED,
+    Status.UNCONFIRMED,
+    Status.ACCEPTED,
+    Status.DECLINED,
+]
 
 
 def review_list(status: str) -> list[Commitment]:
     """Commitments in one state for the review queue, oldest first (at most 200)."""
-    return list(db.session.execute(
-        sa.select(Commitment).where(Commitment.status == status)
-        .order_by(sa.func.coalesce(Commitment.submitted_at, Commitment.created_at),
-                  Commitment.id).limit(200)).scalars())
+    return list(
+        db.session.execute(
+            sa.select(Commitment)
+            .where(Commitment.status == status)
+            .order_by(
+                sa.func.coalesce(Commitment.submitted_at, Commitment.created_at), Commitment.id
+            )
+            .limit(200)
+        ).scalars()
+    )
 
 
 def status_counts() -> dict[str, int]:
-    rows = db.session.execute(sa.select(Commitment.status, sa.func.count())
-                              .group_by(Commitment.status)).all()
+    rows = db.session.execute(
+        sa.select(Commitment.status, sa.func.count()).group_by(Commitment.status)
+    ).all()
     counts = {s.value: 0 for s in REVIEW_STATUSES}
     counts.update({status: n for status, n in rows})
     return counts
@@ -159,6 +186,11 @@ def status_counts() -> dict[str, int]:
 def submitted_by(user: User) -> list[Commitment]:
     if not getattr(user, "is_authenticated", False):
         return []
-    return list(db.session.execute(
-        sa.select(Commitment).where(Commitment.submitted_by_id == user.id)
-        .order_by(Commitment.created_at.desc()).limit(50)).scalars())
+    return list(
+        db.session.execute(
+            sa.select(Commitment)
+            .where(Commitment.submitted_by_id == user.id)
+            .order_by(Commitment.created_at.desc())
+            .limit(50)
+        ).scalars()
+    )

@@ -24,10 +24,14 @@ from cop.commitments.services import DECISIONS, ORG_TYPES, SECTORS
 def _number(key: str, description: str = "") -> fields.Integer:
     label, _, limit = NUMBERS[key]
     return fields.Integer(
-        allow_none=True, load_default=None, strict=True,
+        allow_none=True,
+        load_default=None,
+        strict=True,
         validate=validate.Range(0, limit, error=f"{label}: from 0 to {limit:,}."),
-        metadata={"description": description or f"{label} (0 to {limit:,}); null if it "
-                                                "does not apply"})
+        metadata={
+            "description": description or f"{label} (0 to {limit:,}); null if it does not apply"
+        },
+    )
 
 
 class CommitmentProgressReportSchema(Schema):
@@ -82,12 +86,21 @@ class CommitmentInputSchema(Schema):
     org_name = fields.String(required=True, validate=validate.Length(1, ORG_NAME_MAX))
     org_type = fields.String(required=True, validate=validate.OneOf(ORG_TYPES))
     title = fields.String(required=True, validate=validate.Length(1, TITLE_MAX))
-    description = fields.String(required=True, validate=validate.Length(1, DESCRIPTION_MAX),
-                                metadata={"description": "markdown"})
-    sectors = fields.List(fields.String(validate=validate.OneOf(SECTORS)), required=True,
-                          validate=validate.Length(1, len(SECTORS)))
-    states = fields.List(fields.String(validate=validate.OneOf(sorted(STATES))), required=True,
-                         validate=validate.Length(1, len(STATES)))
+    description = fields.String(
+        required=True,
+        validate=validate.Length(1, DESCRIPTION_MAX),
+        metadata={"description": "markdown"},
+    )
+    sectors = fields.List(
+        fields.String(validate=validate.OneOf(SECTORS)),
+        required=True,
+        validate=validate.Length(1, len(SECTORS)),
+    )
+    states = fields.List(
+        fields.String(validate=validate.OneOf(sorted(STATES))),
+        required=True,
+        validate=validate.Length(1, len(STATES)),
+    )
     people_to_train = _number("people_to_train")
     people_to_hire = _number("people_to_hire")
     apprenticeship_slots = _number("apprenticeship_slots")
@@ -109,9 +122,14 @@ class CommitmentListQuerySchema(Schema):
 class CommitmentTotalsSchema(Schema):
     label = fields.String()
     count = fields.Integer()
-    figures = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
-        "description": "pledged: people_to_train, people_to_hire, apprenticeship_slots, "
-                       "dollars; to date: trained, hired, slots_filled, dollars_spent"})
+    figures = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={
+            "description": "pledged: people_to_train, people_to_hire, apprenticeship_slots, "
+            "dollars; to date: trained, hired, slots_filled, dollars_spent"
+        },
+    )
 
 
 class CommitmentPageSchema(Schema):
@@ -127,8 +145,9 @@ class CommitmentAllTotalsSchema(Schema):
 
 
 class CommitmentReviewQuerySchema(Schema):
-    status = fields.String(load_default=Status.SUBMITTED.value,
-                           validate=validate.OneOf([s.value for s in Status]))
+    status = fields.String(
+        load_default=Status.SUBMITTED.value, validate=validate.OneOf([s.value for s in Status])
+    )
 
 
 class CommitmentReviewSchema(Schema):
@@ -137,9 +156,14 @@ class CommitmentReviewSchema(Schema):
 
 
 class CommitmentProgressInputSchema(Schema):
-    token = fields.String(load_default=None, validate=validate.Length(max=500), metadata={
-        "description": "the signed token of the emailed link; not needed with a bearer token "
-                       "of the user who submitted the commitment"})
+    token = fields.String(
+        load_default=None,
+        validate=validate.Length(max=500),
+        metadata={
+            "description": "the signed token of the emailed link; not needed with a bearer token "
+            "of the user who submitted the commitment"
+        },
+    )
     trained = _number("people_to_train", "people trained to date")
     hired = _number("people_to_hire", "people hired to date")
     slots_filled = _number("apprenticeship_slots", "apprenticeship slots filled to date")

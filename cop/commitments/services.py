@@ -108,8 +108,7 @@ def check_number(value, limit: int, label: str) -> tuple[int | None, str | None]
 
 def normal_email(value: str) -> str | None:
     try:
-        return validate_email((value or "").strip(), check_deliverability=False
-                              ).normalized.lower()
+        return validate_email((value or "").strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError:
         return None
 
@@ -129,14 +128,16 @@ def validate(data: CommitmentInput, today: date) -> CommitmentInput:
     """Check everything; raise Invalid with every problem, or return the cleaned values."""
     errors: dict[str, str] = {}
     clean = CommitmentInput()
-    clean.org_name = _text(data.org_name, ORG_NAME_MAX, "the organization's name", errors,
-                           "org_name")
+    clean.org_name = _text(
+        data.org_name, ORG_NAME_MAX, "the organization's name", errors, "org_name"
+    )
     if data.org_type not in ORG_TYPES:
         errors["org_type"] = "Choose the kind of organization."
     clean.org_type = data.org_type
     clean.title = _text(data.title, TITLE_MAX, "a one-line summary", errors, "title")
-    clean.description = _text(data.description, DESCRIPTION_MAX,
-                              "what the organization commits to", errors, "description")
+    clean.description = _text(
+        data.description, DESCRIPTION_MAX, "what the organization commits to", errors, "description"
+    )
     sectors = list(dict.fromkeys(data.sectors or []))
     if not sectors:
         errors["sectors"] = "Choose at least one sector."
@@ -154,10 +155,10 @@ def validate(data: CommitmentInput, today: date) -> CommitmentInput:
         if message:
             errors[key] = message
         setattr(clean, key, value)
-    if not errors.keys() & NUMBERS.keys() and all(getattr(clean, k) in (None, 0)
-                                                   for k in NUMBERS):
-        errors["people_to_train"] = ("Give at least one number: people to train or hire, "
-                                     "apprenticeship slots or dollars.")
+    if not errors.keys() & NUMBERS.keys() and all(getattr(clean, k) in (None, 0) for k in NUMBERS):
+        errors["people_to_train"] = (
+            "Give at least one number: people to train or hire, apprenticeship slots or dollars."
+        )
     clean.starts_on, clean.ends_on = data.starts_on, data.ends_on
     if not isinstance(data.starts_on, date):
         errors["starts_on"] = "Give the start date."
@@ -172,16 +173,17 @@ def validate(data: CommitmentInput, today: date) -> CommitmentInput:
             errors["ends_on"] = f"Keep the time frame to {MAX_YEARS} years or less."
         elif data.starts_on.year < 2000:
             errors["starts_on"] = "Give a start date after the year 2000."
-    clean.contact_name = _text(data.contact_name, NAME_MAX, "the contact's name", errors,
-                               "contact_name")
+    clean.contact_name = _text(
+        data.contact_name, NAME_MAX, "the contact's name", errors, "contact_name"
+    )
     email = normal_email(data.contact_email) if isinstance(data.contact_email, str) else None
     if not email or len(email) > EMAIL_MAX:
         errors["contact_email"] = "Give a valid email address, like name@example.org."
     clean.contact_email = email or ""
-    clean.contact_phone = _text(data.contact_phone, PHONE_MAX, "the phone number", errors,
-                                "contact_phone", required=False)
-    if clean.contact_phone and not all(c.isdigit() or c in " +-().x" for c in
-                                       clean.contact_phone):
+    clean.contact_phone = _text(
+        data.contact_phone, PHONE_MAX, "the phone number", errors, "contact_phone", required=False
+    )
+    if clean.contact_phone and not all(c.isdigit() or c in " +-().x" for c in clean.contact_phone):
         errors["contact_phone"] = "Give the phone number with digits, spaces, +, - or ()."
     if errors:
         raise Invalid(errors)
@@ -189,8 +191,17 @@ def validate(data: CommitmentInput, today: date) -> CommitmentInput:
 
 
 def _apply(commitment: Commitment, values: CommitmentInput, *, keep_email: bool = False) -> None:
-    for key in ("org_name", "org_type", "title", "description", "starts_on", "ends_on",
-                "contact_name", "contact_phone", *NUMBERS):
+    for key in (
+        "org_name",
+        "org_type",
+        "title",
+        "description",
+        "starts_on",
+        "ends_on",
+        "contact_name",
+        "contact_phone",
+        *NUMBERS,
+    ):
         setattr(commitment, key, getattr(values, key))
     if not keep_email:
         commitment.contact_email = values.contact_email
@@ -203,8 +214,9 @@ def _apply(commitment: Commitment, values: CommitmentInput, *, keep_email: bool 
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"],
-                                  salt=f"cop-commitment-{purpose}")
+    return URLSafeTimedSerializer(
+        current_app.config["SECRET_KEY"], salt=f"cop-commitment-{purpose}"
+    )
 
 
 def make_token(commitment: Commitment, purpose: str) -> str:
@@ -220,8 +232,11 @@ def commitment_for_token(token: str, purpose: str) -> Commitment:
     try:
         data = _serializer(purpose).loads(token, max_age=TOKEN_DAYS[purpose] * 86400)
     except SignatureExpired:
-        raise NotFound("This link has expired. Write to the program staff for a new one.",
-                       status=410, code="gone") from None
+        raise NotFound(
+            "This link has expired. Write to the program staff for a new one.",
+            status=410,
+            code="gone",
+        ) from None
     except BadSignature:
         raise NotFound("This link is not valid. Check that you copied all of it.") from None
     commitment = db.session.get(Commitment, data.get("id")) if isinstance(data, dict) else None
@@ -232,27 +247,36 @@ def commitment_for_token(token: str, purpose: str) -> Commitment:
 
 def form_stamp(at: float | None = None) -> str:
     """The signed time the public form was shown (a hidden field)."""
-    return URLSafeSerializer(current_app.config["SECRET_KEY"],
-                             salt="cop-commitment-form").dumps(int(at or time.time()))
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="cop-commitment-form").dumps(
+        int(at or time.time())
+    )
 
 
 def check_not_spam(honeypot: str | None, stamp: str | None, now: float | None = None) -> None:
     """Refuse what people do not do: fill the hidden field, send the form within seconds of
     loading it, or send a form this site did not make (or made more than a day ago)."""
     if (honeypot or "").strip():
-        raise ServiceError("The form was refused: the field marked 'leave this empty' was "
-                           "filled in. If you are a person, leave it empty and send again.",
-                           field="website")
+        raise ServiceError(
+            "The form was refused: the field marked 'leave this empty' was "
+            "filled in. If you are a person, leave it empty and send again.",
+            field="website",
+        )
     try:
-        shown = URLSafeSerializer(current_app.config["SECRET_KEY"],
-                                  salt="cop-commitment-form").loads(stamp or "")
+        shown = URLSafeSerializer(
+            current_app.config["SECRET_KEY"], salt="cop-commitment-form"
+        ).loads(stamp or "")
     except BadSignature:
-        raise ServiceError("The form was not sent from this site. Reload the page and try "
-                           "again.") from None
+        raise ServiceError(
+            "The form was not sent from this site. Reload the page and try again."
+        ) from None
     age = (now or time.time()) - (shown if isinstance(shown, int) else 0)
     if age < _cfg("COMMITMENTS_MIN_FILL_SECONDS", 3):
-        raise ServiceError("The form was sent too fast, the way scripts do. Please wait a few "
-                           "seconds and send it again.", status=429, code="too_fast")
+        raise ServiceError(
+            "The form was sent too fast, the way scripts do. Please wait a few "
+            "seconds and send it again.",
+            status=429,
+            code="too_fast",
+        )
     if age > 86400:
         raise ServiceError("The form expired. Reload the page and send it again.")
 
@@ -266,40 +290,58 @@ def _send(commitment: Commitment, template: str, subject: str, **context) -> Non
     from cop.notifications.mail import queue_email
 
     text = current_app.jinja_env.get_template(f"commitments/email/{template}.txt").render(
-        commitment=commitment, url=lambda endpoint, **values: external_url(endpoint, **values),
-        token=make_token, **context)
+        commitment=commitment,
+        url=lambda endpoint, **values: external_url(endpoint, **values),
+        token=make_token,
+        **context,
+    )
     queue_email(commitment.contact_email, subject, text, kind=None)
 
 
 def _tell_reviewers(commitment: Commitment, actor: User | None) -> None:
     from cop.notifications.services import notify_many
 
-    admins = db.session.execute(sa.select(User).where(User.role == Role.ADMIN,
-                                                      User.active.is_(True))).scalars()
-    notify_many(admins, "commitment_review", actor=actor, subject_type="commitment",
-                subject_id=commitment.id, url=f"/commitments/review/{commitment.id}",
-                text=f"A commitment from {commitment.org_name} waits for review")
+    admins = db.session.execute(
+        sa.select(User).where(User.role == Role.ADMIN, User.active.is_(True))
+    ).scalars()
+    notify_many(
+        admins,
+        "commitment_review",
+        actor=actor,
+        subject_type="commitment",
+        subject_id=commitment.id,
+        url=f"/commitments/review/{commitment.id}",
+        text=f"A commitment from {commitment.org_name} waits for review",
+    )
 
 
 # ---------------------------------------------------------------- use cases
 
 
-def submit(actor: User | None, values: CommitmentInput, *, now: datetime | None = None
-           ) -> Commitment:
+def submit(
+    actor: User | None, values: CommitmentInput, *, now: datetime | None = None
+) -> Commitment:
     """A new commitment. Anonymous: waits for the email confirmation. Signed in: queued."""
     now = now or utcnow()
     clean = validate(values, now.date())
     signed_in = actor is not None and getattr(actor, "is_authenticated", False) and actor.active
-    commitment = Commitment(status=Status.SUBMITTED if signed_in else Status.UNCONFIRMED,
-                            submitted_by_id=actor.id if signed_in else None)
+    commitment = Commitment(
+        status=Status.SUBMITTED if signed_in else Status.UNCONFIRMED,
+        submitted_by_id=actor.id if signed_in else None,
+    )
     _apply(commitment, clean)
     if signed_in:
         commitment.submitted_at = now
         commitment.email_confirmed_at = now
     db.session.add(commitment)
     db.session.flush()
-    audit.record(actor if signed_in else None, "commitment.submit", commitment,
-                 org=commitment.org_name, contact=commitment.contact_email)
+    audit.record(
+        actor if signed_in else None,
+        "commitment.submit",
+        commitment,
+        org=commitment.org_name,
+        contact=commitment.contact_email,
+    )
     if signed_in:
         _send(commitment, "received", "Your commitment was received")
         _tell_reviewers(commitment, actor)
@@ -323,12 +365,21 @@ def confirm(token: str, *, now: datetime | None = None) -> Commitment:
     return commitment
 
 
-DECISIONS = {"accept": Status.ACCEPTED, "changes": Status.CHANGES_REQUESTED,
-             "decline": Status.DECLINED}
+DECISIONS = {
+    "accept": Status.ACCEPTED,
+    "changes": Status.CHANGES_REQUESTED,
+    "decline": Status.DECLINED,
+}
 
 
-def review(actor: User, commitment: Commitment, decision: str, message: str = "", *,
-           now: datetime | None = None) -> Commitment:
+def review(
+    actor: User,
+    commitment: Commitment,
+    decision: str,
+    message: str = "",
+    *,
+    now: datetime | None = None,
+) -> Commitment:
     """Accept, ask for changes (message required, emailed with an edit link) or decline."""
     if not can_review(actor):
         raise PermissionDenied("Only program staff review commitments.")
@@ -336,16 +387,16 @@ def review(actor: User, commitment: Commitment, decision: str, message: str = ""
         raise ServiceError("Choose accept, ask for changes or decline.", field="decision")
     message = (message or "").strip()
     if decision == "changes" and not message:
-        raise ServiceError("Say what should change: the message goes to the contact.",
-                           field="message")
+        raise ServiceError(
+            "Say what should change: the message goes to the contact.", field="message"
+        )
     if len(message) > MESSAGE_MAX:
-        raise ServiceError(f"Keep the message under {MESSAGE_MAX:,} characters.",
-                           field="message")
-    allowed = {Status.SUBMITTED} | ({Status.CHANGES_REQUESTED} if decision != "changes"
-                                    else set())
+        raise ServiceError(f"Keep the message under {MESSAGE_MAX:,} characters.", field="message")
+    allowed = {Status.SUBMITTED} | ({Status.CHANGES_REQUESTED} if decision != "changes" else set())
     if commitment.status not in allowed:
-        raise Conflict(f"This commitment is {commitment.status_label.lower()}: it cannot be "
-                       "reviewed now.")
+        raise Conflict(
+            f"This commitment is {commitment.status_label.lower()}: it cannot be reviewed now."
+        )
     now = now or utcnow()
     commitment.status = DECISIONS[decision]
     commitment.reviewed_at, commitment.reviewed_by_id = now, actor.id
@@ -363,8 +414,13 @@ def review(actor: User, commitment: Commitment, decision: str, message: str = ""
     return commitment
 
 
-def resubmit(commitment: Commitment, values: CommitmentInput, *, actor: User | None = None,
-             now: datetime | None = None) -> Commitment:
+def resubmit(
+    commitment: Commitment,
+    values: CommitmentInput,
+    *,
+    actor: User | None = None,
+    now: datetime | None = None,
+) -> Commitment:
     """The contact's edit after a request for changes: back to the review queue. The contact
     email stays (a new address would need confirming again)."""
     if commitment.status != Status.CHANGES_REQUESTED:
@@ -415,27 +471,43 @@ def validate_progress(commitment: Commitment, data: ProgressInput) -> dict:
     return {**values, "note": note}
 
 
-def report_progress(commitment: Commitment, data: ProgressInput, *, actor: User | None = None,
-                    via: str = "link", now: datetime | None = None) -> ProgressReport:
+def report_progress(
+    commitment: Commitment,
+    data: ProgressInput,
+    *,
+    actor: User | None = None,
+    via: str = "link",
+    now: datetime | None = None,
+) -> ProgressReport:
     """A progress report (figures to date); the commitment's totals follow the latest one.
     `actor` None: the contact, through the signed link (the caller checked the token)."""
     if actor is not None and not can_report_progress(actor, commitment):
-        raise PermissionDenied("Only the organization that made the commitment and program "
-                               "staff report its progress.")
+        raise PermissionDenied(
+            "Only the organization that made the commitment and program staff report its progress."
+        )
     if commitment.status != Status.ACCEPTED:
         raise Conflict("Progress is reported on accepted commitments only.")
     values = validate_progress(commitment, data)
     now = now or utcnow()
-    report = ProgressReport(commitment=commitment, reported_at=now, via=via,
-                            reported_by_id=actor.id if actor is not None else None, **values)
+    report = ProgressReport(
+        commitment=commitment,
+        reported_at=now,
+        via=via,
+        reported_by_id=actor.id if actor is not None else None,
+        **values,
+    )
     db.session.add(report)
     for column in PROGRESS.values():
         if values.get(column) is not None:
             setattr(commitment, column, values[column])
     commitment.last_report_at = now
     commitment.report_count = (commitment.report_count or 0) + 1
-    audit.record(actor, "commitment.progress", commitment,
-                 figures={k: v for k, v in values.items() if k != "note" and v is not None})
+    audit.record(
+        actor,
+        "commitment.progress",
+        commitment,
+        figures={k: v for k, v in values.items() if k != "note" and v is not None},
+    )
     db.session.commit()
     return report
 
@@ -453,10 +525,14 @@ def send_progress_reminders(now: datetime | None = None, limit: int = 200) -> in
     one transaction. After the end of the time frame, one last reminder, then none.
     Also forgets unconfirmed submissions older than COMMITMENTS_UNCONFIRMED_DAYS."""
     now = now or utcnow()
-    due = list(db.session.execute(
-        sa.select(Commitment.id, Commitment.reminders_sent)
-        .where(Commitment.status == Status.ACCEPTED, Commitment.next_reminder_at <= now)
-        .order_by(Commitment.next_reminder_at, Commitment.id).limit(limit)))
+    due = list(
+        db.session.execute(
+            sa.select(Commitment.id, Commitment.reminders_sent)
+            .where(Commitment.status == Status.ACCEPTED, Commitment.next_reminder_at <= now)
+            .order_by(Commitment.next_reminder_at, Commitment.id)
+            .limit(limit)
+        )
+    )
     db.session.rollback()
     sent = 0
     interval = timedelta(days=_interval_days())
@@ -467,25 +543,27 @@ def send_progress_reminders(now: datetime | None = None, limit: int = 200) -> in
         while commitment.accepted_at + interval * slot <= now:
             slot += 1
         following = commitment.accepted_at + interval * slot
-        end = datetime.combine(commitment.ends_on, datetime.min.time(),
-                               tzinfo=following.tzinfo)
+        end = datetime.combine(commitment.ends_on, datetime.min.time(), tzinfo=following.tzinfo)
         # The first reminder on or after the end of the time frame is the last one.
         last = commitment.next_reminder_at >= end
         claimed = db.session.execute(
             sa.update(Commitment)
             .where(Commitment.id == commitment_id, Commitment.reminders_sent == count)
             .values(reminders_sent=count + 1, next_reminder_at=None if last else following)
-            .execution_options(synchronize_session=False)).rowcount
+            .execution_options(synchronize_session=False)
+        ).rowcount
         if claimed != 1:
             db.session.rollback()
             continue
-        _send(commitment, "reminder", "Time to report progress on your commitment",
-              last=last)
+        _send(commitment, "reminder", "Time to report progress on your commitment", last=last)
         db.session.commit()
         sent += 1
     cutoff = now - timedelta(days=_cfg("COMMITMENTS_UNCONFIRMED_DAYS", 14))
-    stale = db.session.execute(sa.select(Commitment).where(
-        Commitment.status == Status.UNCONFIRMED, Commitment.created_at < cutoff)).scalars()
+    stale = db.session.execute(
+        sa.select(Commitment).where(
+            Commitment.status == Status.UNCONFIRMED, Commitment.created_at < cutoff
+        )
+    ).scalars()
     for commitment in stale:
         db.session.delete(commitment)
     db.session.commit()

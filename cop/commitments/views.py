@@ -48,8 +48,13 @@ def error_list(form) -> list[tuple[str, str, str]]:
     for f in form:
         if f.type == "CSRFTokenField":
             if f.errors:
-                found.append(("", "", "The form expired or was not sent from this site. "
-                                      "Please submit it again."))
+                found.append(
+                    (
+                        "",
+                        "",
+                        "The form expired or was not sent from this site. Please submit it again.",
+                    )
+                )
             continue
         found.extend((f.id, str(f.label.text), m) for m in f.errors if isinstance(m, str))
     return found
@@ -62,25 +67,43 @@ def error_list(form) -> list[tuple[str, str, str]]:
 def index():
     filters = queries.Filters.parse(request.args)
     page = queries.accepted_page(filters, after=request.args.get("after"))
-    return render_template("commitments/index.html", filters=filters, page=page,
-                           totals=queries.totals(filters), numbers=NUMBERS,
-                           org_types=ORG_TYPE_LABELS,
-                           mine=queries.submitted_by(current_user) if _signed_in() else [])
+    return render_template(
+        "commitments/index.html",
+        filters=filters,
+        page=page,
+        totals=queries.totals(filters),
+        numbers=NUMBERS,
+        org_types=ORG_TYPE_LABELS,
+        mine=queries.submitted_by(current_user) if _signed_in() else [],
+    )
 
 
 @bp.get("/totals")
 def totals():
     sectors = queries.by_sector()
-    people = [(t.label, t.pledged("people_to_train") + t.pledged("people_to_hire"),
-               t.so_far("people_to_train") + t.so_far("people_to_hire")) for t in sectors]
+    people = [
+        (
+            t.label,
+            t.pledged("people_to_train") + t.pledged("people_to_hire"),
+            t.so_far("people_to_train") + t.so_far("people_to_hire"),
+        )
+        for t in sectors
+    ]
     chart = paired_bars(
-        "sector-people", "People to train or hire, by sector",
+        "sector-people",
+        "People to train or hire, by sector",
         "For each sector, the people the accepted commitments pledge to train or hire, and "
         "those reported trained or hired so far. The tables below give every number.",
-        people)
-    return render_template("commitments/totals.html", numbers=NUMBERS,
-                           overall=queries.totals(), sectors=sectors,
-                           states=queries.by_state(), sector_chart=chart)
+        people,
+    )
+    return render_template(
+        "commitments/totals.html",
+        numbers=NUMBERS,
+        overall=queries.totals(),
+        sectors=sectors,
+        states=queries.by_state(),
+        sector_chart=chart,
+    )
 
 
 @bp.get("/<int:commitment_id>")
@@ -100,8 +123,7 @@ def new():
         if signed_in:
             form.contact_name.data = current_user.name
             form.contact_email.data = current_user.email
-        return render_template("commitments/form.html", form=form, errors=[],
-                               signed_in=signed_in)
+        return render_template("commitments/form.html", form=form, errors=[], signed_in=signed_in)
     status = 400
     if form.validate():
         try:
@@ -115,14 +137,16 @@ def new():
             return redirect(url_for(".thanks", via="review" if signed_in else "email"), 303)
     if not form.started.data:  # keep the time of the first showing: it is what counts
         form.started.data = services.form_stamp()
-    return render_template("commitments/form.html", form=form, errors=error_list(form),
-                           signed_in=signed_in), status
+    return render_template(
+        "commitments/form.html", form=form, errors=error_list(form), signed_in=signed_in
+    ), status
 
 
 @bp.get("/thanks")
 def thanks():
-    return render_template("commitments/thanks.html",
-                           via="review" if request.args.get("via") == "review" else "email")
+    return render_template(
+        "commitments/thanks.html", via="review" if request.args.get("via") == "review" else "email"
+    )
 
 
 @bp.get("/confirm/<token>")
@@ -139,18 +163,19 @@ def edit(token: str):
     form = CommitmentForm()
     if request.method == "GET":
         form.fill(commitment)
-        return render_template("commitments/edit.html", form=form, errors=[],
-                               commitment=commitment)
+        return render_template("commitments/edit.html", form=form, errors=[], commitment=commitment)
     if form.validate():
         try:
-            services.resubmit(commitment, form.to_input(),
-                              actor=current_user if _signed_in() else None)
+            services.resubmit(
+                commitment, form.to_input(), actor=current_user if _signed_in() else None
+            )
         except ServiceError as exc:
             show_errors(form, exc)
         else:
             return redirect(url_for(".thanks", via="review"), 303)
-    return render_template("commitments/edit.html", form=form, errors=error_list(form),
-                           commitment=commitment), 400
+    return render_template(
+        "commitments/edit.html", form=form, errors=error_list(form), commitment=commitment
+    ), 400
 
 
 def _progress(commitment, actor, via: str, action: str):
@@ -161,12 +186,16 @@ def _progress(commitment, actor, via: str, action: str):
         except ServiceError as exc:
             show_errors(form, exc)
         else:
-            flash("Thank you: your progress report is saved and the totals are updated.",
-                  "success")
+            flash("Thank you: your progress report is saved and the totals are updated.", "success")
             return redirect(url_for(".detail", commitment_id=commitment.id), 303)
     status = 400 if request.method == "POST" else 200
-    return render_template("commitments/progress.html", form=form, commitment=commitment,
-                           errors=error_list(form), action=action), status
+    return render_template(
+        "commitments/progress.html",
+        form=form,
+        commitment=commitment,
+        errors=error_list(form),
+        action=action,
+    ), status
 
 
 @bp.route("/progress/<token>", methods=["GET", "POST"])
@@ -183,8 +212,9 @@ def progress(commitment_id: int):
     commitment = get_visible_commitment_or_404(current_user, commitment_id)
     if not can_report_progress(current_user, commitment):
         abort(403)
-    return _progress(commitment, current_user, "account",
-                     url_for(".progress", commitment_id=commitment.id))
+    return _progress(
+        commitment, current_user, "account", url_for(".progress", commitment_id=commitment.id)
+    )
 
 
 # ---------------------------------------------------------------- review (admins)
@@ -198,9 +228,13 @@ def review_queue():
     status = request.args.get("status", Status.SUBMITTED)
     if status not in {s.value for s in queries.REVIEW_STATUSES}:
         status = Status.SUBMITTED
-    return render_template("commitments/review_queue.html", status=Status(status),
-                           items=queries.review_list(status), counts=queries.status_counts(),
-                           statuses=queries.REVIEW_STATUSES)
+    return render_template(
+        "commitments/review_queue.html",
+        status=Status(status),
+        items=queries.review_list(status),
+        counts=queries.status_counts(),
+        statuses=queries.REVIEW_STATUSES,
+    )
 
 
 @bp.route("/review/<int:commitment_id>", methods=["GET", "POST"])
@@ -213,14 +247,19 @@ def review(commitment_id: int):
         status = 400
         if form.validate():
             try:
-                services.review(current_user, commitment, form.decision.data or "",
-                                form.message.data or "")
+                services.review(
+                    current_user, commitment, form.decision.data or "", form.message.data or ""
+                )
             except ServiceError as exc:
                 show_errors(form, exc)
                 status = exc.status if exc.status == 409 else 400
             else:
-                flash(f"Done: {commitment.org_name}'s commitment is now "
-                      f"{commitment.status_label.lower()}.", "success")
+                flash(
+                    f"Done: {commitment.org_name}'s commitment is now "
+                    f"{commitment.status_label.lower()}.",
+                    "success",
+                )
                 return redirect(url_for(".review_queue"), 303)
-    return render_template("commitments/review.html", commitment=commitment, form=form,
-                           errors=error_list(form)), status
+    return render_template(
+        "commitments/review.html", commitment=commitment, form=form, errors=error_list(form)
+    ), status

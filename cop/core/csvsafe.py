@@ -73,8 +73,9 @@ def iter_csv(header: Sequence[str], rows: Iterable[Iterable[Any]]) -> Iterator[s
         buffer.truncate()
 
 
-def csv_response(filename: str, header: Sequence[str], rows: Iterable[Iterable[Any]], *,
-                 bom: bool = True) -> Response:
+def csv_response(
+    filename: str, header: Sequence[str], rows: Iterable[Iterable[Any]], *, bom: bool = True
+) -> Response:
     """A download. The UTF-8 byte-order mark makes Excel read accented names correctly."""
     safe_name = "".join(c for c in filename if c.isalnum() or c in "-_.") or "export.csv"
     body = ("\ufeff" if bom else "") + to_csv(header, rows)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 CODES = {
@@ -28,8 +29,14 @@ class ServiceError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, status: int | None = None, code: str | None = None,
-                 field: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        field: str | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.field = field
@@ -103,10 +110,25 @@ def _handle_service(exc: ServiceError):
         details = {exc.field: [exc.message]} if exc.field else None
         return api_error(exc.status, exc.message, exc.code, details)
     return (
-        render_template("errors/generic.html", status=exc.status, title="Not done",
-                        message=exc.message),
+        render_template(
+            "errors/generic.html", status=exc.status, title="Not done", message=exc.message
+        ),
         exc.status,
     )
+
+
+def _handle_out_of_range(exc: Exception):
+    """A number too large for the database (SQLite raises OverflowError when binding it,
+    PostgreSQL a DataError) or for date arithmetic comes from the request: 422, not 500."""
+    from flask import current_app
+
+    current_app.logger.warning("Out-of-range value in a request: %s", str(exc)[:200])
+    message = "A value in the request is out of range."
+    if wants_json():
+        return api_error(422, message)
+    return render_template(
+        "errors/generic.html", status=422, title="Not done", message=message
+    ), 422
 
 
 def _handle_unexpected(exc: Exception):
@@ -121,5 +143,7 @@ def _handle_unexpected(exc: Exception):
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(ServiceError, _handle_service)
+    app.register_error_handler(OverflowError, _handle_out_of_range)
+    app.register_error_handler(sa_exc.DataError, _handle_out_of_range)
     if not app.testing:
         app.register_error_handler(Exception, _handle_unexpected)

@@ -19,9 +19,14 @@ log = logging.getLogger("cop.mail")
 POLICY = policy.default.clone(max_line_length=998)
 
 
-def build_message(to: str, subject: str, text: str, html: str | None = None,
-                  headers: dict[str, str] | None = None,
-                  attachments: list[dict] | None = None) -> EmailMessage:
+def build_message(
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    headers: dict[str, str] | None = None,
+    attachments: list[dict] | None = None,
+) -> EmailMessage:
     """`attachments`: [{"filename", "content_type" (text/...), "content" (text), "params"}],
     e.g. an event's .ics as text/calendar."""
     cfg = current_app.config
@@ -40,8 +45,12 @@ def build_message(to: str, subject: str, text: str, html: str | None = None,
         maintype, _, subtype = item["content_type"].partition("/")
         if maintype != "text" or not subtype:
             raise ValueError(f"only text attachments are supported, not {item['content_type']}")
-        msg.add_attachment(item["content"], subtype=subtype, filename=item["filename"],
-                           params=dict(item.get("params") or {}))
+        msg.add_attachment(
+            item["content"],
+            subtype=subtype,
+            filename=item["filename"],
+            params=dict(item.get("params") or {}),
+        )
     return msg
 
 

@@ -10,9 +10,40 @@ import markdown.extensions
 import nh3
 
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h2", "h3",
-    "h4", "h5", "h6", "hr", "i", "li", "ol", "p", "pre", "s", "strong", "sub", "sup",
-    "table", "tbody", "td", "th", "thead", "tr", "ul", "span",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "dd",
+    "del",
+    "dl",
+    "dt",
+    "em",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+    "span",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
@@ -33,8 +64,11 @@ def render_markdown(text: str | None) -> str:
     """Render user markdown to sanitised HTML. Raw HTML in the input is escaped, never kept."""
     if not text:
         return ""
-    converter = md.Markdown(extensions=[*EXTENSIONS, _EscapeHtml()],
-                            extension_configs=EXTENSION_CONFIGS, output_format="html")
+    converter = md.Markdown(
+        extensions=[*EXTENSIONS, _EscapeHtml()],
+        extension_configs=EXTENSION_CONFIGS,
+        output_format="html",
+    )
     return sanitise_html(converter.convert(text))
 
 

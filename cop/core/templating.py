@@ -33,8 +33,11 @@ def init_app(app: Flask) -> None:
     def _feature_nav():
         """The primary-navigation entries features registered, as (endpoint, label)."""
         user = current_user
-        return [(endpoint, label) for endpoint, label, visible in app.extensions.get("cop_nav", [])
-                if visible is None or visible(user)]
+        return [
+            (endpoint, label)
+            for endpoint, label, visible in app.extensions.get("cop_nav", [])
+            if visible is None or visible(user)
+        ]
 
     @app.template_filter("localtime")
     def _localtime(value, fmt: str = "%b %-d, %Y %-I:%M %p"):

@@ -8,6 +8,7 @@ from cop.core.errors import ServiceError
 def refuse_nul(value: str, label: str, field: str | None = None) -> str:
     """NUL cannot be stored (PostgreSQL refuses it in text columns): a 400, not a 500."""
     if "\x00" in value:
-        raise ServiceError(f"{label} contains a NUL character, which cannot be stored.",
-                           field=field)
+        raise ServiceError(
+            f"{label} contains a NUL character, which cannot be stored.", field=field
+        )
     return value

@@ -37,7 +37,9 @@ def zone(name: str | None) -> ZoneInfo:
     return ZoneInfo(name if is_valid_timezone(name) else DEFAULT_TZ)
 
 
-def localtime(value: datetime | None, tz_name: str | None, fmt: str = "%b %-d, %Y %-I:%M %p") -> str:
+def localtime(
+    value: datetime | None, tz_name: str | None, fmt: str = "%b %-d, %Y %-I:%M %p"
+) -> str:
     """Format an aware UTC datetime in the named zone, with the zone's abbreviation."""
     if value is None:
         return ""

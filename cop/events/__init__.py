@@ -83,8 +83,7 @@ def init_app(app: Flask) -> None:
     def _time_of_day(value) -> str:
         from flask_login import current_user
 
-        return time_of_day(value, current_user.timezone if current_user.is_authenticated
-                           else None)
+        return time_of_day(value, current_user.timezone if current_user.is_authenticated else None)
 
     @app.template_filter("event_iso_time")
     def _event_iso_time(value: str) -> str:

@@ -44,8 +44,12 @@ from cop.events.schemas import (
 )
 from cop.extensions import db
 
-blp = Blueprint("events_api", __name__, url_prefix="/api/v1",
-                description="Events: calendars, registrations, attendance")
+blp = Blueprint(
+    "events_api",
+    __name__,
+    url_prefix="/api/v1",
+    description="Events: calendars, registrations, attendance",
+)
 exempt_from_form_csrf(blp)
 
 
@@ -54,38 +58,60 @@ def _require_events() -> None:
         abort(404)
 
 
-def event_payload(event: Event, registration: Registration | None = None, *,
-                  mine: bool = True) -> dict[str, Any]:
+def event_payload(
+    event: Event, registration: Registration | None = None, *, mine: bool = True
+) -> dict[str, Any]:
     """An event as the current user may see it."""
     now = utcnow()
     if mine:
         registration = registration or registration_of(current_user, event)
     reg = None
     if registration is not None:
-        reg = {"id": registration.id, "status": registration.status,
-               "waitlist_position": registrations.waitlist_position(registration)
-               if registration.status == "waitlisted" else None}
+        reg = {
+            "id": registration.id,
+            "status": registration.status,
+            "waitlist_position": registrations.waitlist_position(registration)
+            if registration.status == "waitlisted"
+            else None,
+        }
     return {
-        "id": event.id, "uid": event.uid, "sequence": event.sequence, "title": event.title,
-        "description": event.description, "description_html": event.description_html,
-        "type": event.type, "status": event.status, "cancel_reason": event.cancel_reason,
-        "starts_at": event.starts_at, "ends_at": event.ends_at, "timezone": event.timezone,
+        "id": event.id,
+        "uid": event.uid,
+        "sequence": event.sequence,
+        "title": event.title,
+        "description": event.description,
+        "description_html": event.description_html,
+        "type": event.type,
+        "status": event.status,
+        "cancel_reason": event.cancel_reason,
+        "starts_at": event.starts_at,
+        "ends_at": event.ends_at,
+        "timezone": event.timezone,
         "location": event.location,
         "join_url": event.join_url if can_see_join_link(current_user, event, now) else None,
-        "join_opens_at": event.opens_at, "host": event.host,
-        "speakers": [{"user_id": s.user_id, "name": s.name, "organization": s.organization}
-                     for s in event.speakers],
-        "audience": event.audience, "coalitions": [c.slug for c in event.coalitions],
-        "sectors": event.sectors, "capacity": event.capacity, "seats_left": event.seats_left,
-        "registered_count": event.registered_count, "waitlist_count": event.waitlist_count,
+        "join_opens_at": event.opens_at,
+        "host": event.host,
+        "speakers": [
+            {"user_id": s.user_id, "name": s.name, "organization": s.organization}
+            for s in event.speakers
+        ],
+        "audience": event.audience,
+        "coalitions": [c.slug for c in event.coalitions],
+        "sectors": event.sectors,
+        "capacity": event.capacity,
+        "seats_left": event.seats_left,
+        "registered_count": event.registered_count,
+        "waitlist_count": event.waitlist_count,
         "registration_deadline": event.registration_deadline,
-        "requires_approval": event.requires_approval, "series_id": event.series_id,
+        "requires_approval": event.requires_approval,
+        "series_id": event.series_id,
         "rrule": event.series.rrule if event.series_id else None,
         "my_registration": reg,
         "url": url_for("events.detail", event_id=event.id),
         "ics_url": url_for("events.event_ics", event_id=event.id),
         "live_url": url_for("events.live_page", event_id=event.id),
-        "created_at": event.created_at, "updated_at": event.updated_at,
+        "created_at": event.created_at,
+        "updated_at": event.updated_at,
     }
 
 
@@ -95,12 +121,14 @@ def _values(data: dict[str, Any]) -> dict[str, Any]:
     values.pop("scope", None)
     if "coalitions" in values:
         slugs = values.pop("coalitions") or []
-        found = dict(db.session.execute(
-            sa.select(Coalition.slug, Coalition.id).where(Coalition.slug.in_(slugs))).all())
+        found = dict(
+            db.session.execute(
+                sa.select(Coalition.slug, Coalition.id).where(Coalition.slug.in_(slugs))
+            ).all()
+        )
         missing = [s for s in slugs if s not in found]
         if missing:
-            raise ServiceError(f"No coalition {missing[0]!r}.", code="invalid",
-                               field="coalitions")
+            raise ServiceError(f"No coalition {missing[0]!r}.", code="invalid", field="coalitions")
         values["coalition_ids"] = [found[s] for s in slugs]
     if "other_speakers" in values:
         values["other_speakers"] = list(values["other_speakers"] or [])
@@ -116,14 +144,25 @@ class Events(MethodView):
         """Events you may see that end after `start` (default: now), soonest first;
         filter by type, sector, coalition, `end`, and `mine`."""
         _require_events()
-        filters = queries.Filters(type=args["type"], sector=args["sector"],
-                                  coalition=args["coalition"], mine=args["mine"],
-                                  end=args["end"])
-        page = queries.upcoming_page(current_user, filters, after=args["after"],
-                                     now=args["start"] or utcnow(), limit=args["limit"])
+        filters = queries.Filters(
+            type=args["type"],
+            sector=args["sector"],
+            coalition=args["coalition"],
+            mine=args["mine"],
+            end=args["end"],
+        )
+        page = queries.upcoming_page(
+            current_user,
+            filters,
+            after=args["after"],
+            now=args["start"] or utcnow(),
+            limit=args["limit"],
+        )
         regs = queries.registrations_by_event(current_user, [e.id for e in page.items])
-        return {"items": [event_payload(e, regs.get(e.id), mine=False) for e in page.items],
-                "next_cursor": page.next_cursor}
+        return {
+            "items": [event_payload(e, regs.get(e.id), mine=False) for e in page.items],
+            "next_cursor": page.next_cursor,
+        }
 
     @login_required
     @blp.arguments(EventCreateSchema)
@@ -166,15 +205,19 @@ class EventCancel(MethodView):
         """Cancel an event, or every session of its series still to come (`scope: series`).
         Registrants are told; feeds publish STATUS:CANCELLED."""
         event = get_event_or_404(current_user, event_id)
-        cancelled = services.cancel_event(current_user, event, scope=data["scope"],
-                                          reason=data["reason"])
+        cancelled = services.cancel_event(
+            current_user, event, scope=data["scope"], reason=data["reason"]
+        )
         return {"cancelled": [e.id for e in cancelled]}
 
 
 def _mine(registration: Registration) -> dict[str, Any]:
-    return {"id": registration.id, "event_id": registration.event_id,
-            "status": registration.status,
-            "waitlist_position": registrations.waitlist_position(registration)}
+    return {
+        "id": registration.id,
+        "event_id": registration.event_id,
+        "status": registration.status,
+        "waitlist_position": registrations.waitlist_position(registration),
+    }
 
 
 @blp.route("/events/<int:event_id>/registration")
@@ -205,13 +248,20 @@ def _managed(event_id: int) -> Event:
 
 
 def _registration_row(registration: Registration, position: int | None) -> dict[str, Any]:
-    return {"id": registration.id, "event_id": registration.event_id,
-            "user": registration.user, "email": registration.user.email,
-            "status": registration.status,
-            "queued_at": registration.queued_at, "registered_at": registration.registered_at,
-            "waitlist_position": position, "joined_at": registration.joined_at,
-            "attended": registration.attended, "did_attend": registration.did_attend,
-            "attendance_source": registration.attendance_source}
+    return {
+        "id": registration.id,
+        "event_id": registration.event_id,
+        "user": registration.user,
+        "email": registration.user.email,
+        "status": registration.status,
+        "queued_at": registration.queued_at,
+        "registered_at": registration.registered_at,
+        "waitlist_position": position,
+        "joined_at": registration.joined_at,
+        "attended": registration.attended,
+        "did_attend": registration.did_attend,
+        "attendance_source": registration.attendance_source,
+    }
 
 
 @blp.route("/events/<int:event_id>/registrations")
@@ -258,10 +308,21 @@ class Attendance(MethodView):
         corrected by the host."""
         event = _managed(event_id)
         seated = [r for r in queries.registrations_of(event) if r.has_seat]
-        people = [{"user": r.user, "attended": r.did_attend, "source": r.attendance_source,
-                   "joined_at": r.joined_at} for r in seated]
-        return {"event_id": event.id, "registered": len(seated),
-                "attended": sum(p["attended"] for p in people), "people": people}
+        people = [
+            {
+                "user": r.user,
+                "attended": r.did_attend,
+                "source": r.attendance_source,
+                "joined_at": r.joined_at,
+            }
+            for r in seated
+        ]
+        return {
+            "event_id": event.id,
+            "registered": len(seated),
+            "attended": sum(p["attended"] for p in people),
+            "people": people,
+        }
 
 
 @blp.route("/events/<int:event_id>/chat-marks")

@@ -66,8 +66,12 @@ def _can_access(user, room) -> bool:
     from cop.events.permissions import is_participant
 
     event = _event_of(room)
-    return (event is not None and not event.is_cancelled and utcnow() >= event.opens_at
-            and is_participant(user, event))
+    return (
+        event is not None
+        and not event.is_cancelled
+        and utcnow() >= event.opens_at
+        and is_participant(user, event)
+    )
 
 
 def _can_moderate(user, room) -> bool:
@@ -85,19 +89,22 @@ def _fingerprint(user_ids: list[int]) -> dict[int, Hashable]:
 
     found: dict[int, set] = {uid: set() for uid in user_ids}
     for uid, eid in db.session.execute(
-        sa.select(Registration.user_id, Registration.event_id)
-        .where(Registration.user_id.in_(user_ids),
-               Registration.status == RegistrationStatus.REGISTERED.value)
+        sa.select(Registration.user_id, Registration.event_id).where(
+            Registration.user_id.in_(user_ids),
+            Registration.status == RegistrationStatus.REGISTERED.value,
+        )
     ):
         found[uid].add(("r", eid))
     for uid, eid in db.session.execute(
-        sa.select(EventInvite.user_id, EventInvite.event_id)
-        .where(EventInvite.user_id.in_(user_ids))
+        sa.select(EventInvite.user_id, EventInvite.event_id).where(
+            EventInvite.user_id.in_(user_ids)
+        )
     ):
         found[uid].add(("i", eid))
     for uid, cid in db.session.execute(
-        sa.select(Membership.user_id, Membership.coalition_id)
-        .where(Membership.user_id.in_(user_ids))
+        sa.select(Membership.user_id, Membership.coalition_id).where(
+            Membership.user_id.in_(user_ids)
+        )
     ):
         found[uid].add(("m", cid))
     return {uid: frozenset(v) for uid, v in found.items()}
@@ -110,8 +117,13 @@ def register_room_rules() -> bool:
     from cop.chat.models import RoomKind
     from cop.chat.permissions import register_room_kind
 
-    register_room_kind(RoomKind.EVENT.value, can_access=_can_access, can_moderate=_can_moderate,
-                       access_fingerprint=_fingerprint, replace=True)
+    register_room_kind(
+        RoomKind.EVENT.value,
+        can_access=_can_access,
+        can_moderate=_can_moderate,
+        access_fingerprint=_fingerprint,
+        replace=True,
+    )
     return True
 
 
@@ -128,7 +140,8 @@ def find_room(event) -> Any | None:
     from cop.chat.models import ChatRoom
 
     return db.session.execute(
-        sa.select(ChatRoom).where(ChatRoom.key == room_key(event.id))).scalar_one_or_none()
+        sa.select(ChatRoom).where(ChatRoom.key == room_key(event.id))
+    ).scalar_one_or_none()
 
 
 def ensure_room(event) -> Any | None:
@@ -174,19 +187,33 @@ def messages_by_id(room, ids: list[int]) -> dict[int, Any]:
         return {}
     from cop.chat.models import ChatMessage
 
-    return {m.id: m for m in db.session.execute(
-        sa.select(ChatMessage).where(ChatMessage.room_id == room.id, ChatMessage.id.in_(ids),
-                                     ChatMessage.deleted_at.is_(None))).scalars()}
+    return {
+        m.id: m
+        for m in db.session.execute(
+            sa.select(ChatMessage).where(
+                ChatMessage.room_id == room.id,
+                ChatMessage.id.in_(ids),
+                ChatMessage.deleted_at.is_(None),
+            )
+        ).scalars()
+    }
 
 
 def authors_between(room, start: datetime, end: datetime) -> set[int]:
     """Who wrote in the room between `start` and `end` (attendance from the chat)."""
     from cop.chat.models import ChatMessage
 
-    return set(db.session.execute(
-        sa.select(ChatMessage.author_id).where(
-            ChatMessage.room_id == room.id, ChatMessage.created_at >= start,
-            ChatMessage.created_at <= end).distinct()).scalars())
+    return set(
+        db.session.execute(
+            sa.select(ChatMessage.author_id)
+            .where(
+                ChatMessage.room_id == room.id,
+                ChatMessage.created_at >= start,
+                ChatMessage.created_at <= end,
+            )
+            .distinct()
+        ).scalars()
+    )
 
 
 def transcript_entries(room, marks: dict[int, set[str]]) -> list[dict[str, Any]]:
@@ -194,13 +221,25 @@ def transcript_entries(room, marks: dict[int, set[str]]) -> list[dict[str, Any]]
     from cop.chat.models import ChatMessage
 
     rows = db.session.execute(
-        sa.select(ChatMessage).where(ChatMessage.room_id == room.id,
-                                     ChatMessage.deleted_at.is_(None))
-        .order_by(ChatMessage.seq).limit(TRANSCRIPT_MAX_MESSAGES)).scalars()
-    return [{"id": m.id, "seq": m.seq, "author": m.author.name, "author_id": m.author_id,
-             "at": m.created_at.isoformat(), "body": m.body, "html": m.body_html,
-             "question": "question" in marks.get(m.id, ()), "pinned": "pin" in marks.get(m.id, ())}
-            for m in rows]
+        sa.select(ChatMessage)
+        .where(ChatMessage.room_id == room.id, ChatMessage.deleted_at.is_(None))
+        .order_by(ChatMessage.seq)
+        .limit(TRANSCRIPT_MAX_MESSAGES)
+    ).scalars()
+    return [
+        {
+            "id": m.id,
+            "seq": m.seq,
+            "author": m.author.name,
+            "author_id": m.author_id,
+            "at": m.created_at.isoformat(timespec="seconds"),
+            "body": m.body,
+            "html": m.body_html,
+            "question": "question" in marks.get(m.id, ()),
+            "pinned": "pin" in marks.get(m.id, ()),
+        }
+        for m in rows
+    ]
 
 
 def archive(room) -> None:

@@ -8,7 +8,7 @@ from cop.core.timezones import zone
 
 
 def when(starts_at: datetime, ends_at: datetime, tz_name: str | None) -> str:
-    """"Thu, Dec 3, 2026, 1:00 PM – 2:00 PM EST", or both dates for a multi-day event."""
+    """ "Thu, Dec 3, 2026, 1:00 PM – 2:00 PM EST", or both dates for a multi-day event."""
     tz = zone(tz_name)
     start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
     last = (ends_at - timedelta(microseconds=1)).astimezone(tz)
@@ -16,8 +16,10 @@ def when(starts_at: datetime, ends_at: datetime, tz_name: str | None) -> str:
         same_zone = start.tzname() == end.tzname()
         first = f"{start:%a, %b %-d, %Y, %-I:%M %p}" + ("" if same_zone else f" {start.tzname()}")
         return f"{first} – {end:%-I:%M %p} {end.tzname()}"
-    return (f"{start:%a, %b %-d, %Y, %-I:%M %p} {start.tzname()} – "
-            f"{end:%a, %b %-d, %Y, %-I:%M %p} {end.tzname()}")
+    return (
+        f"{start:%a, %b %-d, %Y, %-I:%M %p} {start.tzname()} – "
+        f"{end:%a, %b %-d, %Y, %-I:%M %p} {end.tzname()}"
+    )
 
 
 def time_of_day(value: datetime, tz_name: str | None) -> str:

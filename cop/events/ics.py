@@ -31,8 +31,9 @@ def _local(value: datetime, tz_name: str) -> datetime:
     return value.astimezone(ZoneInfo(tz_name))
 
 
-def vevent(event: Event, *, event_url: str, live_url: str | None = None,
-           now: datetime | None = None) -> icalendar.Event:
+def vevent(
+    event: Event, *, event_url: str, live_url: str | None = None, now: datetime | None = None
+) -> icalendar.Event:
     """The VEVENT of one event (an occurrence of a series included)."""
     component = icalendar.Event()
     component.add("uid", event.uid)
@@ -65,17 +66,28 @@ def _description(event: Event, event_url: str, live_url: str | None) -> str:
     if event.description:
         lines += [event.description, ""]
     if event.speakers:
-        lines.append("Speakers: " + "; ".join(
-            s.name + (f" ({s.organization})" if s.organization else "") for s in event.speakers))
+        lines.append(
+            "Speakers: "
+            + "; ".join(
+                s.name + (f" ({s.organization})" if s.organization else "") for s in event.speakers
+            )
+        )
     lines.append(f"Event page: {event_url}")
     if live_url and not event.is_cancelled:
-        lines.append(f"Live page and video link (registrants, from {event.join_opens_minutes} "
-                     f"minutes before the start): {live_url}")
+        lines.append(
+            f"Live page and video link (registrants, from {event.join_opens_minutes} "
+            f"minutes before the start): {live_url}"
+        )
     return "\n".join(lines)
 
 
-def calendar(events: Iterable[tuple[Event, str, str | None]], *, name: str | None = None,
-             method: str = "PUBLISH", refresh_minutes: int | None = None) -> icalendar.Calendar:
+def calendar(
+    events: Iterable[tuple[Event, str, str | None]],
+    *,
+    name: str | None = None,
+    method: str = "PUBLISH",
+    refresh_minutes: int | None = None,
+) -> icalendar.Calendar:
     """A VCALENDAR with a VEVENT per (event, event_url, live_url) and the VTIMEZONEs used."""
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
@@ -86,8 +98,11 @@ def calendar(events: Iterable[tuple[Event, str, str | None]], *, name: str | Non
         cal.add("x-wr-calname", name)
     if refresh_minutes:
         # Subscribed calendars: how often clients should look again (RFC 7986; Outlook's).
-        cal.add("refresh-interval", icalendar.vDuration(_minutes(refresh_minutes)),
-                parameters={"VALUE": "DURATION"})
+        cal.add(
+            "refresh-interval",
+            icalendar.vDuration(_minutes(refresh_minutes)),
+            parameters={"VALUE": "DURATION"},
+        )
         cal.add("x-published-ttl", icalendar.vDuration(_minutes(refresh_minutes)))
     now = utcnow()
     for event, event_url, live_url in events:
@@ -104,8 +119,9 @@ def to_bytes(cal: icalendar.Calendar) -> bytes:
     return cal.to_ical()
 
 
-def response(cal: icalendar.Calendar, filename: str, *, attachment: bool = True,
-             cache: str = "no-store") -> Response:
+def response(
+    cal: icalendar.Calendar, filename: str, *, attachment: bool = True, cache: str = "no-store"
+) -> Response:
     safe = "".join(c for c in filename if c.isalnum() or c in "-_.") or "event.ics"
     resp = Response(cal.to_ical(), mimetype="text/calendar")
     resp.headers["Content-Type"] = CONTENT_TYPE

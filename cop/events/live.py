@@ -48,8 +48,10 @@ def marks_of(event: Event) -> dict[int, set[str]]:
 
 
 def marks_payload(event: Event) -> list[dict[str, Any]]:
-    return [{"message_id": mid, "pin": "pin" in kinds, "question": "question" in kinds}
-            for mid, kinds in sorted(marks_of(event).items())]
+    return [
+        {"message_id": mid, "pin": "pin" in kinds, "question": "question" in kinds}
+        for mid, kinds in sorted(marks_of(event).items())
+    ]
 
 
 def live_context(user: User, event: Event, now: datetime | None = None) -> dict[str, Any]:
@@ -57,8 +59,9 @@ def live_context(user: User, event: Event, now: datetime | None = None) -> dict[
     Records the visit as attendance."""
     now = now or utcnow()
     if not can_enter_live(user, event, now):
-        raise PermissionDenied("The live page is open to registrants from "
-                               f"{localtime(event.opens_at, user.timezone)}.")
+        raise PermissionDenied(
+            f"The live page is open to registrants from {localtime(event.opens_at, user.timezone)}."
+        )
     registrations.record_visit(user, event, now=now)
     context: dict[str, Any] = {"chat": None, "pinned": [], "marks": marks_payload(event)}
     room = chat_bridge.ensure_room(event)
@@ -81,18 +84,19 @@ def set_mark(actor: User, event: Event, message_id: Any, kind: Any, on: Any) -> 
     if not isinstance(on, bool):
         raise ServiceError("on is true or false.", code="invalid", field="on")
     if isinstance(message_id, bool) or not isinstance(message_id, int) or message_id <= 0:
-        raise ServiceError("message_id is a positive integer.", code="invalid",
-                           field="message_id")
+        raise ServiceError("message_id is a positive integer.", code="invalid", field="message_id")
     room = chat_bridge.find_room(event)
     if room is None or not chat_bridge.message_in_room(message_id, room):
         raise NotFound("No such message in this event's chat.")
     existing = db.session.execute(
-        sa.select(ChatMark).where(ChatMark.event_id == event.id,
-                                  ChatMark.message_id == message_id, ChatMark.kind == kind)
+        sa.select(ChatMark).where(
+            ChatMark.event_id == event.id, ChatMark.message_id == message_id, ChatMark.kind == kind
+        )
     ).scalar_one_or_none()
     if on and existing is None:
-        db.session.add(ChatMark(event_id=event.id, message_id=message_id, kind=kind,
-                                created_by_id=actor.id))
+        db.session.add(
+            ChatMark(event_id=event.id, message_id=message_id, kind=kind, created_by_id=actor.id)
+        )
     elif not on and existing is not None:
         db.session.delete(existing)
     db.session.commit()
@@ -115,8 +119,7 @@ def close_chat(event: Event, now: datetime, actor: User | None = None) -> bool:
         event.transcript = chat_bridge.transcript_entries(room, marks_of(event))
     event.chat_closed_at = now
     if actor is not None:
-        audit.record(actor, "events.chat_close", event,
-                     messages=len(event.transcript or []))
+        audit.record(actor, "events.chat_close", event, messages=len(event.transcript or []))
     db.session.commit()
     if room is not None:
         chat_bridge.archive(room)  # chat's service commits
@@ -139,11 +142,19 @@ def close_ended_events(now: datetime | None = None) -> int:
     """The periodic job: every event that ended (in the last 30 days) gets its chat closed.
     Idempotent (marks what it handled). Returns 0: it creates no notifications."""
     now = now or utcnow()
-    ids = list(db.session.execute(
-        sa.select(Event.id).where(Event.status == EventStatus.SCHEDULED.value,
-                                  Event.chat_closed_at.is_(None), Event.ends_at <= now,
-                                  Event.ends_at > now - timedelta(days=CLOSE_LOOKBACK_DAYS))
-        .order_by(Event.ends_at).limit(200)).scalars())
+    ids = list(
+        db.session.execute(
+            sa.select(Event.id)
+            .where(
+                Event.status == EventStatus.SCHEDULED.value,
+                Event.chat_closed_at.is_(None),
+                Event.ends_at <= now,
+                Event.ends_at > now - timedelta(days=CLOSE_LOOKBACK_DAYS),
+            )
+            .order_by(Event.ends_at)
+            .limit(200)
+        ).scalars()
+    )
     for event_id in ids:
         event = db.session.get(Event, event_id)
         close_chat(event, now)
@@ -156,8 +167,10 @@ def transcript_markdown(event: Event) -> str:
         at = datetime.fromisoformat(entry["at"])
         mark = " (question)" if entry.get("question") else ""
         body = entry["body"].replace("\n", "\n> ")
-        lines.append(f"**{entry['author']}**, {localtime(at, event.timezone, '%-I:%M %p')}"
-                     f"{mark}:\n> {body}\n")
+        lines.append(
+            f"**{entry['author']}**, {localtime(at, event.timezone, '%-I:%M %p')}"
+            f"{mark}:\n> {body}\n"
+        )
     return "\n".join(lines) or "_Nobody wrote in the chat._"
 
 
@@ -177,12 +190,15 @@ def post_transcript_to_forum(actor: User, event: Event, category_id: Any) -> str
         raise NotFound("The forums are not available.")
     allowed = {cid for cid, _ in forum_bridge.categories_for(actor)}
     if not isinstance(category_id, int) or category_id not in allowed:
-        raise ServiceError("Choose a forum category you may post in.", code="invalid",
-                           field="category_id")
+        raise ServiceError(
+            "Choose a forum category you may post in.", code="invalid", field="category_id"
+        )
     day = event.starts_at.astimezone(ZoneInfo(event.timezone))
     title = f"Chat transcript: {event.title} ({day:%b %-d, %Y})"[:200]
-    body = (f"The chat of the event “{event.title}”, kept when the event ended.\n\n"
-            + transcript_markdown(event))
+    body = (
+        f"The chat of the event “{event.title}”, kept when the event ended.\n\n"
+        + transcript_markdown(event)
+    )
     posted = forum_bridge.post_thread(actor, category_id, title=title, body=body[:19_000])
     if posted is None:
         raise NotFound("The forums are not available.")

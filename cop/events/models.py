@@ -88,8 +88,11 @@ REGISTRATION_LABELS = {
     RegistrationStatus.CANCELLED: "Cancelled",
     RegistrationStatus.DECLINED: "Declined by the host",
 }
-ACTIVE_STATUSES = (RegistrationStatus.REGISTERED.value, RegistrationStatus.WAITLISTED.value,
-                   RegistrationStatus.PENDING.value)
+ACTIVE_STATUSES = (
+    RegistrationStatus.REGISTERED.value,
+    RegistrationStatus.WAITLISTED.value,
+    RegistrationStatus.PENDING.value,
+)
 
 
 class ResourceKind(StrEnum):
@@ -98,8 +101,11 @@ class ResourceKind(StrEnum):
     RESOURCE = "resource"
 
 
-RESOURCE_LABELS = {ResourceKind.RECORDING: "Recording", ResourceKind.SLIDES: "Slides",
-                   ResourceKind.RESOURCE: "Resource"}
+RESOURCE_LABELS = {
+    ResourceKind.RECORDING: "Recording",
+    ResourceKind.SLIDES: "Slides",
+    ResourceKind.RESOURCE: "Resource",
+}
 
 
 class MarkKind(StrEnum):
@@ -120,8 +126,12 @@ event_coalitions = sa.Table(
     "event_coalitions",
     db.metadata,
     sa.Column("event_id", sa.ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("coalition_id", sa.ForeignKey("coalitions.id", ondelete="CASCADE"),
-              primary_key=True, index=True),
+    sa.Column(
+        "coalition_id",
+        sa.ForeignKey("coalitions.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
 )
 
 
@@ -142,10 +152,12 @@ class EventSeries(TimestampMixin, db.Model):
     # True once every occurrence of a finite rule (COUNT or UNTIL) exists.
     complete: Mapped[bool] = mapped_column(sa.Boolean, default=False, nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
 
     occurrences: Mapped[list[Event]] = relationship(
-        back_populates="series", order_by="Event.starts_at", lazy="select")
+        back_populates="series", order_by="Event.starts_at", lazy="select"
+    )
 
     __table_args__ = (sa.CheckConstraint("duration_minutes > 0", name="duration_positive"),)
 
@@ -157,7 +169,8 @@ class Event(TimestampMixin, db.Model):
     # The iCalendar UID: stable for the life of the event, whatever BASE_URL becomes.
     uid: Mapped[str] = mapped_column(sa.String(255), unique=True, nullable=False)
     series_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("event_series.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("event_series.id", ondelete="CASCADE"), index=True
+    )
     # The start the series' rule gives this occurrence (unchanged when one is moved).
     recurrence_id: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Edited on its own ("this session only"): later whole-series edits still apply, but new
@@ -168,21 +181,26 @@ class Event(TimestampMixin, db.Model):
     description: Mapped[str] = mapped_column(sa.Text, default="", nullable=False)
     description_html: Mapped[str] = mapped_column(sa.Text, default="", nullable=False)
     type: Mapped[str] = mapped_column(sa.String(20), nullable=False)
-    status: Mapped[str] = mapped_column(sa.String(12), default=EventStatus.SCHEDULED.value,
-                                        nullable=False)
+    status: Mapped[str] = mapped_column(
+        sa.String(12), default=EventStatus.SCHEDULED.value, nullable=False
+    )
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     timezone: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     location: Mapped[str] = mapped_column(sa.String(LOCATION_MAX), default="", nullable=False)
     join_url: Mapped[str] = mapped_column(sa.String(URL_MAX), default="", nullable=False)
     join_opens_minutes: Mapped[int] = mapped_column(
-        sa.Integer, default=DEFAULT_JOIN_OPENS_MINUTES, nullable=False)
+        sa.Integer, default=DEFAULT_JOIN_OPENS_MINUTES, nullable=False
+    )
     host_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
-    audience: Mapped[str] = mapped_column(sa.String(12), default=Audience.EVERYONE.value,
-                                          nullable=False)
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    audience: Mapped[str] = mapped_column(
+        sa.String(12), default=Audience.EVERYONE.value, nullable=False
+    )
     capacity: Mapped[int | None] = mapped_column(sa.Integer)
     registration_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
     requires_approval: Mapped[bool] = mapped_column(sa.Boolean, default=False, nullable=False)
@@ -194,37 +212,44 @@ class Event(TimestampMixin, db.Model):
     waitlist_count: Mapped[int] = mapped_column(sa.Integer, default=0, nullable=False)
     pending_count: Mapped[int] = mapped_column(sa.Integer, default=0, nullable=False)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    cancel_reason: Mapped[str] = mapped_column(sa.String(REASON_MAX), default="",
-                                               nullable=False)
+    cancel_reason: Mapped[str] = mapped_column(sa.String(REASON_MAX), default="", nullable=False)
     # After the event: the chat archived (read-only), its transcript kept here or posted
     # to the forums (a plain id: events does not depend on the forum tables).
     chat_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     transcript: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON)
     transcript_target: Mapped[str] = mapped_column(
-        sa.String(16), default=TranscriptTarget.EVENT_PAGE.value, nullable=False)
+        sa.String(16), default=TranscriptTarget.EVENT_PAGE.value, nullable=False
+    )
     forum_thread_id: Mapped[int | None] = mapped_column(sa.Integer)
 
     host: Mapped[User | None] = relationship(foreign_keys=[host_id], lazy="joined")
     series: Mapped[EventSeries | None] = relationship(back_populates="occurrences")
     coalitions: Mapped[list[Coalition]] = relationship(
-        secondary=event_coalitions, lazy="selectin", order_by=Coalition.name)
+        secondary=event_coalitions, lazy="selectin", order_by=Coalition.name
+    )
     sector_rows: Mapped[list[EventSector]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="EventSector.sector")
+        cascade="all, delete-orphan", lazy="selectin", order_by="EventSector.sector"
+    )
     speakers: Mapped[list[EventSpeaker]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="EventSpeaker.position")
+        cascade="all, delete-orphan", lazy="selectin", order_by="EventSpeaker.position"
+    )
     resources: Mapped[list[EventResource]] = relationship(
-        cascade="all, delete-orphan", lazy="select", order_by="EventResource.id")
+        cascade="all, delete-orphan", lazy="select", order_by="EventResource.id"
+    )
 
     __table_args__ = (
         sa.CheckConstraint(f"type IN {_in(EventType)}", name="type_valid"),
         sa.CheckConstraint(f"status IN {_in(EventStatus)}", name="status_valid"),
         sa.CheckConstraint(f"audience IN {_in(Audience)}", name="audience_valid"),
-        sa.CheckConstraint(f"transcript_target IN {_in(TranscriptTarget)}",
-                           name="transcript_target_valid"),
+        sa.CheckConstraint(
+            f"transcript_target IN {_in(TranscriptTarget)}", name="transcript_target_valid"
+        ),
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         sa.CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
-        sa.CheckConstraint("registered_count >= 0 AND waitlist_count >= 0 AND pending_count >= 0",
-                           name="counters_valid"),
+        sa.CheckConstraint(
+            "registered_count >= 0 AND waitlist_count >= 0 AND pending_count >= 0",
+            name="counters_valid",
+        ),
         sa.CheckConstraint("join_opens_minutes >= 0", name="join_opens_valid"),
         sa.UniqueConstraint("series_id", "recurrence_id"),
         sa.Index("ix_events_starts_at_id", "starts_at", "id"),
@@ -289,7 +314,8 @@ class EventSector(db.Model):
     __tablename__ = "event_sectors"
 
     event_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+        sa.ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
     sector: Mapped[str] = mapped_column(sa.String(32), primary_key=True, index=True)
 
 
@@ -301,12 +327,15 @@ class EventSpeaker(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("events.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa.ForeignKey("events.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     user_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     name: Mapped[str] = mapped_column(sa.String(SPEAKER_NAME_MAX), nullable=False)
-    organization: Mapped[str] = mapped_column(sa.String(SPEAKER_ORG_MAX), default="",
-                                              nullable=False)
+    organization: Mapped[str] = mapped_column(
+        sa.String(SPEAKER_ORG_MAX), default="", nullable=False
+    )
     position: Mapped[int] = mapped_column(sa.Integer, default=0, nullable=False)
 
     user: Mapped[User | None] = relationship()
@@ -320,34 +349,40 @@ class Registration(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("events.id", ondelete="CASCADE"), nullable=False)
+        sa.ForeignKey("events.id", ondelete="CASCADE"), nullable=False
+    )
     user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     status: Mapped[str] = mapped_column(sa.String(12), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow,
-                                                 nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False
+    )
     # The waitlist is first come, first served by this time.
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     # Attendance: recorded when they opened the live page or wrote in the event's chat
     # during the event; `attended` is the host's correction (None: as recorded).
     joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     join_source: Mapped[str | None] = mapped_column(sa.String(12))
     attended: Mapped[bool | None] = mapped_column(sa.Boolean)
     attendance_set_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
 
     event: Mapped[Event] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
 
     __table_args__ = (
         sa.UniqueConstraint("event_id", "user_id"),
-        sa.Index("ix_event_registrations_event_id_status_queued_at", "event_id", "status",
-                 "queued_at"),
+        sa.Index(
+            "ix_event_registrations_event_id_status_queued_at", "event_id", "status", "queued_at"
+        ),
         sa.CheckConstraint(f"status IN {_in(RegistrationStatus)}", name="status_valid"),
     )
 
@@ -383,11 +418,14 @@ class EventInvite(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("events.id", ondelete="CASCADE"), nullable=False)
+        sa.ForeignKey("events.id", ondelete="CASCADE"), nullable=False
+    )
     user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     invited_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
@@ -402,12 +440,14 @@ class EventResource(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("events.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa.ForeignKey("events.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     kind: Mapped[str] = mapped_column(sa.String(12), nullable=False)
     title: Mapped[str] = mapped_column(sa.String(RESOURCE_TITLE_MAX), nullable=False)
     url: Mapped[str] = mapped_column(sa.String(URL_MAX), nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
     __table_args__ = (sa.CheckConstraint(f"kind IN {_in(ResourceKind)}", name="kind_valid"),)
@@ -425,11 +465,13 @@ class ChatMark(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("events.id", ondelete="CASCADE"), nullable=False)
+        sa.ForeignKey("events.id", ondelete="CASCADE"), nullable=False
+    )
     message_id: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     kind: Mapped[str] = mapped_column(sa.String(10), nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
     __table_args__ = (
@@ -446,7 +488,8 @@ class FeedToken(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True, nullable=False)
+        sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True, nullable=False
+    )
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

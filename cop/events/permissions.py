@@ -57,8 +57,11 @@ def is_speaker(user: User | None, event: Event) -> bool:
 def _invited_ids(user: User) -> set[int]:
     cache = getattr(user, "_event_invite_cache", None)
     if cache is None:
-        cache = set(db.session.execute(
-            sa.select(EventInvite.event_id).where(EventInvite.user_id == user.id)).scalars())
+        cache = set(
+            db.session.execute(
+                sa.select(EventInvite.event_id).where(EventInvite.user_id == user.id)
+            ).scalars()
+        )
         user._event_invite_cache = cache
     return cache
 
@@ -91,8 +94,12 @@ def in_audience(user: User | None, event: Event) -> bool:
 def can_view_event(user: User | None, event: Event | None) -> bool:
     if event is None or not _active(user):
         return False
-    return (in_audience(user, event) or is_host(user, event) or is_speaker(user, event)
-            or is_invited(user, event))
+    return (
+        in_audience(user, event)
+        or is_host(user, event)
+        or is_speaker(user, event)
+        or is_invited(user, event)
+    )
 
 
 def can_manage_event(user: User | None, event: Event) -> bool:
@@ -108,8 +115,9 @@ def registration_of(user: User | None, event: Event) -> Registration | None:
     if not _active(user):
         return None
     return db.session.execute(
-        sa.select(Registration).where(Registration.event_id == event.id,
-                                      Registration.user_id == user.id)
+        sa.select(Registration).where(
+            Registration.event_id == event.id, Registration.user_id == user.id
+        )
     ).scalar_one_or_none()
 
 
@@ -123,14 +131,17 @@ def is_participant(user: User | None, event: Event) -> bool:
     admin. (Seeing the event is checked too: someone who lost access loses the seat's use.)"""
     if not can_view_event(user, event):
         return False
-    return (user.is_admin or is_host(user, event) or is_speaker(user, event)
-            or has_seat(user, event))
+    return user.is_admin or is_host(user, event) or is_speaker(user, event) or has_seat(user, event)
 
 
 def can_register(user: User | None, event: Event) -> bool:
     """Offer the Register button (the service gives the reasons when it refuses)."""
-    return (can_view_event(user, event) and not is_host(user, event) and not event.is_cancelled
-            and not event.has_ended())
+    return (
+        can_view_event(user, event)
+        and not is_host(user, event)
+        and not event.is_cancelled
+        and not event.has_ended()
+    )
 
 
 def can_enter_live(user: User | None, event: Event, now: datetime | None = None) -> bool:
@@ -171,10 +182,16 @@ def visible_condition(user: User):
     coalition_ids = list(memberships_of(user))
     audience = [Event.audience == Audience.EVERYONE.value]
     if coalition_ids:
-        audience.append(sa.and_(
-            Event.audience == Audience.COALITIONS.value,
-            Event.id.in_(sa.select(event_coalitions.c.event_id)
-                         .where(event_coalitions.c.coalition_id.in_(coalition_ids)))))
+        audience.append(
+            sa.and_(
+                Event.audience == Audience.COALITIONS.value,
+                Event.id.in_(
+                    sa.select(event_coalitions.c.event_id).where(
+                        event_coalitions.c.coalition_id.in_(coalition_ids)
+                    )
+                ),
+            )
+        )
     return sa.or_(own, *audience)
 
 
@@ -184,9 +201,10 @@ def seat_holder_ids(event_ids: list[int]) -> dict[int, set[int]]:
     if not event_ids:
         return found
     for event_id, user_id in db.session.execute(
-        sa.select(Registration.event_id, Registration.user_id)
-        .where(Registration.event_id.in_(event_ids),
-               Registration.status == RegistrationStatus.REGISTERED.value)
+        sa.select(Registration.event_id, Registration.user_id).where(
+            Registration.event_id.in_(event_ids),
+            Registration.status == RegistrationStatus.REGISTERED.value,
+        )
     ):
         found[event_id].add(user_id)
     return found
@@ -211,11 +229,13 @@ def get_managed_event_or_404(user: User | None, event_id: int) -> Event:
     return event
 
 
-def get_registration_or_404(user: User | None, event: Event, registration_id: int
-                            ) -> Registration:
+def get_registration_or_404(user: User | None, event: Event, registration_id: int) -> Registration:
     registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.event_id != event.id or \
-            not can_view_registrations(user, event):
+    if (
+        registration is None
+        or registration.event_id != event.id
+        or not can_view_registrations(user, event)
+    ):
         abort(404)
     return registration
 

@@ -22,12 +22,30 @@ MAX_INTERVAL = 99
 FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 # RFC 5545 section 3.3.10 recur-rule-part names. BYHOUR, BYMINUTE and BYSECOND would put
 # several sessions on one day: an event has one start time, so they are refused.
-PARTS = ("FREQ", "UNTIL", "COUNT", "INTERVAL", "BYDAY", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO",
-         "BYMONTH", "BYSETPOS", "WKST")
+PARTS = (
+    "FREQ",
+    "UNTIL",
+    "COUNT",
+    "INTERVAL",
+    "BYDAY",
+    "BYMONTHDAY",
+    "BYYEARDAY",
+    "BYWEEKNO",
+    "BYMONTH",
+    "BYSETPOS",
+    "WKST",
+)
 SUB_DAILY = ("BYHOUR", "BYMINUTE", "BYSECOND")
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-WEEKDAY_NAMES = {"MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday",
-                 "FR": "Friday", "SA": "Saturday", "SU": "Sunday"}
+WEEKDAY_NAMES = {
+    "MO": "Monday",
+    "TU": "Tuesday",
+    "WE": "Wednesday",
+    "TH": "Thursday",
+    "FR": "Friday",
+    "SA": "Saturday",
+    "SU": "Sunday",
+}
 ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
 UNTIL_DATE = re.compile(r"^\d{8}$")
 UNTIL_UTC = re.compile(r"^\d{8}T\d{6}Z$")
@@ -104,8 +122,9 @@ def parse_rule(text: str | None, tz_name: str) -> Rule:
         for item in values["BYDAY"].split(","):
             match = BYDAY_ITEM.match(item)
             if not match:
-                raise _invalid(f"BYDAY={values['BYDAY']}: “{item}” is not a weekday such as "
-                               "TU, 2TU or -1FR.")
+                raise _invalid(
+                    f"BYDAY={values['BYDAY']}: “{item}” is not a weekday such as TU, 2TU or -1FR."
+                )
             if match.group(1) and freq not in ("MONTHLY", "YEARLY"):
                 raise _invalid("A numbered weekday (2TU) needs FREQ=MONTHLY or YEARLY.")
     for name in ("BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYMONTH", "BYSETPOS"):
@@ -165,8 +184,15 @@ def to_utc(local: datetime, tz_name: str) -> datetime:
     return local.replace(tzinfo=ZoneInfo(tz_name)).astimezone(UTC)
 
 
-def occurrences(rule: Rule, first_local: datetime, tz_name: str, *, after: datetime | None = None,
-                before: datetime, limit: int = MAX_COUNT) -> list[datetime]:
+def occurrences(
+    rule: Rule,
+    first_local: datetime,
+    tz_name: str,
+    *,
+    after: datetime | None = None,
+    before: datetime,
+    limit: int = MAX_COUNT,
+) -> list[datetime]:
     """The rule's starts (aware UTC) from `first_local` (naive, the organizer's wall clock),
     strictly after `after` and before `before` (UTC), at most `limit`."""
     found: list[datetime] = []
@@ -192,8 +218,9 @@ def total_count(rule: Rule, first_local: datetime, tz_name: str) -> int | None:
     return count
 
 
-def preset_rule(preset: str, start_local: datetime, *, count: int | None = None,
-                until: date | None = None) -> str:
+def preset_rule(
+    preset: str, start_local: datetime, *, count: int | None = None, until: date | None = None
+) -> str:
     """The RRULE of one of the form's simple choices, anchored on the first session."""
     day = WEEKDAYS[start_local.weekday()]
     if preset == "weekly":

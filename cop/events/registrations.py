@@ -36,8 +36,7 @@ WAITLISTED = RegistrationStatus.WAITLISTED.value
 PENDING = RegistrationStatus.PENDING.value
 CANCELLED = RegistrationStatus.CANCELLED.value
 DECLINED = RegistrationStatus.DECLINED.value
-COUNTERS = {REGISTERED: "registered_count", WAITLISTED: "waitlist_count",
-            PENDING: "pending_count"}
+COUNTERS = {REGISTERED: "registered_count", WAITLISTED: "waitlist_count", PENDING: "pending_count"}
 
 
 # ---------------------------------------------------------------- counters
@@ -47,8 +46,11 @@ def _take_seat(event: Event) -> bool:
     """One seat, if there is one left: the check and the count in one statement."""
     taken = db.session.execute(
         sa.update(Event)
-        .where(Event.id == event.id, Event.status == EventStatus.SCHEDULED.value,
-               sa.or_(Event.capacity.is_(None), Event.registered_count < Event.capacity))
+        .where(
+            Event.id == event.id,
+            Event.status == EventStatus.SCHEDULED.value,
+            sa.or_(Event.capacity.is_(None), Event.registered_count < Event.capacity),
+        )
         .values(registered_count=Event.registered_count + 1)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -60,9 +62,11 @@ def _count(event: Event, status: str, delta: int) -> None:
     if column is None:
         return
     db.session.execute(
-        sa.update(Event).where(Event.id == event.id)
+        sa.update(Event)
+        .where(Event.id == event.id)
         .values({column: getattr(Event, column) + delta})
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _refresh(event: Event) -> None:
@@ -71,9 +75,13 @@ def _refresh(event: Event) -> None:
 
 def recount(event: Event) -> dict[str, int]:
     """The counters as the registrations table has them (tests check they agree)."""
-    rows = dict(db.session.execute(
-        sa.select(Registration.status, sa.func.count())
-        .where(Registration.event_id == event.id).group_by(Registration.status)).all())
+    rows = dict(
+        db.session.execute(
+            sa.select(Registration.status, sa.func.count())
+            .where(Registration.event_id == event.id)
+            .group_by(Registration.status)
+        ).all()
+    )
     return {column: rows.get(status, 0) for status, column in COUNTERS.items()}
 
 
@@ -82,11 +90,19 @@ def waitlist_position(registration: Registration) -> int | None:
     if registration.status != WAITLISTED:
         return None
     ahead = db.session.execute(
-        sa.select(sa.func.count()).select_from(Registration).where(
-            Registration.event_id == registration.event_id, Registration.status == WAITLISTED,
-            sa.or_(Registration.queued_at < registration.queued_at,
-                   sa.and_(Registration.queued_at == registration.queued_at,
-                           Registration.id < registration.id)))
+        sa.select(sa.func.count())
+        .select_from(Registration)
+        .where(
+            Registration.event_id == registration.event_id,
+            Registration.status == WAITLISTED,
+            sa.or_(
+                Registration.queued_at < registration.queued_at,
+                sa.and_(
+                    Registration.queued_at == registration.queued_at,
+                    Registration.id < registration.id,
+                ),
+            ),
+        )
     ).scalar_one()
     return ahead + 1
 
@@ -96,8 +112,9 @@ def waitlist_position(registration: Registration) -> int | None:
 
 def _registration(event: Event, user: User) -> Registration | None:
     return db.session.execute(
-        sa.select(Registration).where(Registration.event_id == event.id,
-                                      Registration.user_id == user.id)
+        sa.select(Registration).where(
+            Registration.event_id == event.id, Registration.user_id == user.id
+        )
     ).scalar_one_or_none()
 
 
@@ -113,13 +130,17 @@ def check_can_register(actor: User, event: Event, now: datetime) -> Registration
         raise Conflict("This event is over.", code="ended")
     closes = event.registration_closes_at()
     if now >= closes:
-        raise Conflict(f"Registration closed on {localtime(closes, actor.timezone)}.",
-                       code="registration_closed")
+        raise Conflict(
+            f"Registration closed on {localtime(closes, actor.timezone)}.",
+            code="registration_closed",
+        )
     existing = _registration(event, actor)
     if existing is not None and existing.is_active:
-        message = {REGISTERED: "You are already registered for this event.",
-                   WAITLISTED: "You are already on this event's waitlist.",
-                   PENDING: "You already asked to register; the host has not answered yet."}
+        message = {
+            REGISTERED: "You are already registered for this event.",
+            WAITLISTED: "You are already on this event's waitlist.",
+            PENDING: "You already asked to register; the host has not answered yet.",
+        }
         raise Conflict(message[existing.status], code="already_registered")
     if existing is not None and existing.status == DECLINED:
         raise Conflict("The host declined your registration for this event.", code="declined")
@@ -151,22 +172,27 @@ def register(actor: User, event: Event, *, now: datetime | None = None) -> Regis
         db.session.flush()
     except IntegrityError:  # the same person clicked twice at once: the other click won
         db.session.rollback()
-        raise Conflict("You are already registered for this event.",
-                       code="already_registered") from None
+        raise Conflict(
+            "You are already registered for this event.", code="already_registered"
+        ) from None
     if status == REGISTERED:
         reminders.schedule_for(event, actor, now)
     elif status == PENDING and event.host is not None:
         notifications.notify(
-            event.host, "event_registration", actor=actor, subject_type="event",
-            subject_id=event.id, url=_registrations_path(event),
-            text=f"{actor.name} asked to register for “{event.title}”")
+            event.host,
+            "event_registration",
+            actor=actor,
+            subject_type="event",
+            subject_id=event.id,
+            url=_registrations_path(event),
+            text=f"{actor.name} asked to register for “{event.title}”",
+        )
     db.session.commit()
     _refresh(event)
     return registration
 
 
-def cancel_registration(actor: User, event: Event, *, now: datetime | None = None
-                        ) -> Registration:
+def cancel_registration(actor: User, event: Event, *, now: datetime | None = None) -> Registration:
     """Give up one's seat (or waitlist place, or request); the next person on the waitlist
     gets the seat and is notified. Commits."""
     now = now or utcnow()
@@ -176,8 +202,9 @@ def cancel_registration(actor: User, event: Event, *, now: datetime | None = Non
     if registration is None or not registration.is_active:
         raise Conflict("You are not registered for this event.", code="not_registered")
     if event.has_started(now):
-        raise Conflict("The event has started: registrations can no longer be cancelled.",
-                       code="started")
+        raise Conflict(
+            "The event has started: registrations can no longer be cancelled.", code="started"
+        )
     _leave(event, registration, CANCELLED, now)
     db.session.commit()
     _refresh(event)
@@ -215,7 +242,8 @@ def promote(event: Event, now: datetime, actor: User | None = None) -> list[Regi
         nxt = db.session.execute(
             sa.select(Registration)
             .where(Registration.event_id == event.id, Registration.status == WAITLISTED)
-            .order_by(Registration.queued_at, Registration.id).limit(1)
+            .order_by(Registration.queued_at, Registration.id)
+            .limit(1)
         ).scalar_one_or_none()
         if nxt is None or not _take_seat(event):
             break
@@ -224,9 +252,14 @@ def promote(event: Event, now: datetime, actor: User | None = None) -> list[Regi
         db.session.flush()
         reminders.schedule_for(event, nxt.user, now)
         notifications.notify(
-            nxt.user, "waitlist_promoted", actor=actor, subject_type="event",
-            subject_id=event.id, url=_event_path(event),
-            text=f"A seat opened: you are now registered for “{event.title}”")
+            nxt.user,
+            "waitlist_promoted",
+            actor=actor,
+            subject_type="event",
+            subject_id=event.id,
+            url=_event_path(event),
+            text=f"A seat opened: you are now registered for “{event.title}”",
+        )
         promoted.append(nxt)
     _refresh(event)
     return promoted
@@ -254,8 +287,9 @@ def _check_manage(actor: User, event: Event) -> None:
         raise PermissionDenied("Only the event's host and admins manage registrations.")
 
 
-def approve(actor: User, registration: Registration, *, now: datetime | None = None
-            ) -> Registration:
+def approve(
+    actor: User, registration: Registration, *, now: datetime | None = None
+) -> Registration:
     """Accept a request: a seat if there is one, else the waitlist. Commits; notifies."""
     now = now or utcnow()
     event = registration.event
@@ -275,20 +309,29 @@ def approve(actor: User, registration: Registration, *, now: datetime | None = N
     if seated:
         reminders.schedule_for(event, registration.user, now)
     notifications.notify(
-        registration.user, "event_registration", actor=actor, subject_type="event",
-        subject_id=event.id, url=_event_path(event),
-        text=(f"You are registered for “{event.title}”" if seated
-              else f"Your registration for “{event.title}” is approved: you are on the "
-                   "waitlist"))
-    audit.record(actor, "events.registration_approve", event, user_id=registration.user_id,
-                 seated=seated)
+        registration.user,
+        "event_registration",
+        actor=actor,
+        subject_type="event",
+        subject_id=event.id,
+        url=_event_path(event),
+        text=(
+            f"You are registered for “{event.title}”"
+            if seated
+            else f"Your registration for “{event.title}” is approved: you are on the waitlist"
+        ),
+    )
+    audit.record(
+        actor, "events.registration_approve", event, user_id=registration.user_id, seated=seated
+    )
     db.session.commit()
     _refresh(event)
     return registration
 
 
-def decline(actor: User, registration: Registration, *, now: datetime | None = None
-            ) -> Registration:
+def decline(
+    actor: User, registration: Registration, *, now: datetime | None = None
+) -> Registration:
     """Refuse a request, or take back a seat or waitlist place. Commits; notifies."""
     now = now or utcnow()
     event = registration.event
@@ -298,9 +341,14 @@ def decline(actor: User, registration: Registration, *, now: datetime | None = N
     _leave(event, registration, DECLINED, now)
     registration.decided_by_id = actor.id
     notifications.notify(
-        registration.user, "event_registration", actor=actor, subject_type="event",
-        subject_id=event.id, url=_event_path(event),
-        text=f"The host declined your registration for “{event.title}”")
+        registration.user,
+        "event_registration",
+        actor=actor,
+        subject_type="event",
+        subject_id=event.id,
+        url=_event_path(event),
+        text=f"The host declined your registration for “{event.title}”",
+    )
     audit.record(actor, "events.registration_decline", event, user_id=registration.user_id)
     db.session.commit()
     _refresh(event)
@@ -310,8 +358,9 @@ def decline(actor: User, registration: Registration, *, now: datetime | None = N
 # ---------------------------------------------------------------- attendance
 
 
-def record_visit(user: User, event: Event, *, source: str = "live_page",
-                 now: datetime | None = None) -> bool:
+def record_visit(
+    user: User, event: Event, *, source: str = "live_page", now: datetime | None = None
+) -> bool:
     """Note that a registrant with a seat showed up during the event (first time only).
     Commits when it records something."""
     now = now or utcnow()
@@ -319,8 +368,12 @@ def record_visit(user: User, event: Event, *, source: str = "live_page",
         return False
     changed = db.session.execute(
         sa.update(Registration)
-        .where(Registration.event_id == event.id, Registration.user_id == user.id,
-               Registration.status == REGISTERED, Registration.joined_at.is_(None))
+        .where(
+            Registration.event_id == event.id,
+            Registration.user_id == user.id,
+            Registration.status == REGISTERED,
+            Registration.joined_at.is_(None),
+        )
         .values(joined_at=now, join_source=source)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -335,15 +388,20 @@ def record_chat_attendance(event: Event, author_ids: set[int], now: datetime) ->
         return 0
     return db.session.execute(
         sa.update(Registration)
-        .where(Registration.event_id == event.id, Registration.user_id.in_(author_ids),
-               Registration.status == REGISTERED, Registration.joined_at.is_(None))
+        .where(
+            Registration.event_id == event.id,
+            Registration.user_id.in_(author_ids),
+            Registration.status == REGISTERED,
+            Registration.joined_at.is_(None),
+        )
         .values(joined_at=now, join_source="chat")
         .execution_options(synchronize_session=False)
     ).rowcount
 
 
-def set_attendance(actor: User, registration: Registration, attended: bool | None, *,
-                   now: datetime | None = None) -> Registration:
+def set_attendance(
+    actor: User, registration: Registration, attended: bool | None, *, now: datetime | None = None
+) -> Registration:
     """The host corrects attendance (None: back to what was recorded). Commits."""
     now = now or utcnow()
     event = registration.event
@@ -356,7 +414,6 @@ def set_attendance(actor: User, registration: Registration, attended: bool | Non
         raise ServiceError("attended is true, false or null.", code="invalid", field="attended")
     registration.attended = attended
     registration.attendance_set_by_id = actor.id if attended is not None else None
-    audit.record(actor, "events.attendance", event, user_id=registration.user_id,
-                 attended=attended)
+    audit.record(actor, "events.attendance", event, user_id=registration.user_id, attended=attended)
     db.session.commit()
     return registration

@@ -24,8 +24,13 @@ from cop.notifications import services as notifications
 
 DEFAULT_REMINDER_MINUTES = (24 * 60, 60)
 # Kinds whose emails get the event's .ics attached.
-ICS_KINDS = ("event_reminder", "event_changed", "waitlist_promoted", "event_registration",
-             "event_invitation")
+ICS_KINDS = (
+    "event_reminder",
+    "event_changed",
+    "waitlist_promoted",
+    "event_registration",
+    "event_invitation",
+)
 
 
 def reminder_minutes() -> tuple[int, ...]:
@@ -61,11 +66,18 @@ def schedule_for(event: Event, user: User, now: datetime) -> None:
             notifications.cancel_scheduled(key=key)  # too late for this one: no stale copy
             continue
         notifications.schedule(
-            user, "event_reminder", at=at, key=key, expires_at=event.starts_at,
-            subject_type="event", subject_id=event.id, url=_event_path(event),
+            user,
+            "event_reminder",
+            at=at,
+            key=key,
+            expires_at=event.starts_at,
+            subject_type="event",
+            subject_id=event.id,
+            url=_event_path(event),
             text=f"“{event.title}” starts {_ahead(minutes)}: "
-                 f"{localtime(event.starts_at, user.timezone)}",
-            context=[("event", event.id)])
+            f"{localtime(event.starts_at, user.timezone)}",
+            context=[("event", event.id)],
+        )
 
 
 def cancel_for(event: Event, user_id: int) -> None:
@@ -78,27 +90,44 @@ def cancel_event_reminders(event: Event) -> None:
 
 def reschedule_event(event: Event, now: datetime) -> None:
     """The event moved: every seat holder's reminders move with it. Does not commit."""
-    holders = db.session.execute(
-        sa.select(User).join(Registration, Registration.user_id == User.id)
-        .where(Registration.event_id == event.id,
-               Registration.status == RegistrationStatus.REGISTERED.value)
-    ).scalars().all()
+    holders = (
+        db.session.execute(
+            sa.select(User)
+            .join(Registration, Registration.user_id == User.id)
+            .where(
+                Registration.event_id == event.id,
+                Registration.status == RegistrationStatus.REGISTERED.value,
+            )
+        )
+        .scalars()
+        .all()
+    )
     for user in holders:
         schedule_for(event, user, now)
 
 
 def active_registrants(event: Event) -> list[User]:
-    return list(db.session.execute(
-        sa.select(User).join(Registration, Registration.user_id == User.id)
-        .where(Registration.event_id == event.id, Registration.status.in_(ACTIVE_STATUSES))
-    ).scalars())
+    return list(
+        db.session.execute(
+            sa.select(User)
+            .join(Registration, Registration.user_id == User.id)
+            .where(Registration.event_id == event.id, Registration.status.in_(ACTIVE_STATUSES))
+        ).scalars()
+    )
 
 
 def notify_changed(actor: User | None, event: Event, text: str) -> None:
     """Tell everyone registered (seat, waitlist, awaiting approval) at once. No commit."""
     notifications.notify_many(
-        active_registrants(event), "event_changed", actor=actor, subject_type="event",
-        subject_id=event.id, url=_event_path(event), text=text, context=[("event", event.id)])
+        active_registrants(event),
+        "event_changed",
+        actor=actor,
+        subject_type="event",
+        subject_id=event.id,
+        url=_event_path(event),
+        text=text,
+        context=[("event", event.id)],
+    )
 
 
 # ---------------------------------------------------------------- the .ics in the emails
@@ -115,10 +144,23 @@ def ics_attachment(notification, recipient: User) -> list[dict] | None:
     event = db.session.get(Event, notification.subject_id)
     if event is None or not can_view_event(recipient, event):
         return None
-    cal = ics.calendar([(event, absolute_url("events.detail", event_id=event.id),
-                         absolute_url("events.live_page", event_id=event.id))])
-    return [{"filename": f"event-{event.id}.ics", "content_type": "text/calendar",
-             "content": cal.to_ical().decode("utf-8"), "params": {"method": "PUBLISH"}}]
+    cal = ics.calendar(
+        [
+            (
+                event,
+                absolute_url("events.detail", event_id=event.id),
+                absolute_url("events.live_page", event_id=event.id),
+            )
+        ]
+    )
+    return [
+        {
+            "filename": f"event-{event.id}.ics",
+            "content_type": "text/calendar",
+            "content": cal.to_ical().decode("utf-8"),
+            "params": {"method": "PUBLISH"},
+        }
+    ]
 
 
 def register_attachments() -> None:

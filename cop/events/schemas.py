@@ -25,8 +25,9 @@ TYPES = [t.value for t in EventType]
 AUDIENCES = [a.value for a in Audience]
 SECTORS = [s.value for s in Sector]
 STATUSES = [s.value for s in RegistrationStatus]
-LOCAL_TIME = ("ISO 8601. With a UTC offset, or without one to mean the wall-clock time in "
-              "`timezone`.")
+LOCAL_TIME = (
+    "ISO 8601. With a UTC offset, or without one to mean the wall-clock time in `timezone`."
+)
 
 
 class SpeakerSchema(Schema):
@@ -60,8 +61,12 @@ class EventSchema(Schema):
     ends_at = fields.DateTime(metadata={"description": "UTC"})
     timezone = fields.String(metadata={"description": "the organizer's IANA time zone"})
     location = fields.String()
-    join_url = fields.String(allow_none=True, metadata={
-        "description": "only for participants, from `join_opens_at` until the end; else null"})
+    join_url = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "only for participants, from `join_opens_at` until the end; else null"
+        },
+    )
     join_opens_at = fields.DateTime()
     host = fields.Nested(PersonSchema, allow_none=True)
     speakers = fields.List(fields.Nested(SpeakerSchema))
@@ -86,21 +91,29 @@ class EventSchema(Schema):
 
 class EventPageSchema(Schema):
     items = fields.List(fields.Nested(EventSchema))
-    next_cursor = fields.String(allow_none=True,
-                                metadata={"description": "pass as `after` for the next page"})
+    next_cursor = fields.String(
+        allow_none=True, metadata={"description": "pass as `after` for the next page"}
+    )
 
 
 class EventQuerySchema(Schema):
     type = fields.String(load_default="", validate=validate.OneOf(["", *TYPES]))
     sector = fields.String(load_default="", validate=validate.OneOf(["", *SECTORS]))
-    coalition = fields.String(load_default="", validate=validate.Length(max=80),
-                              metadata={"description": "a coalition slug"})
-    mine = fields.Boolean(load_default=False,
-                          metadata={"description": "only events I host or registered for"})
-    start = fields.AwareDateTime(load_default=None, metadata={
-        "description": "events ending after this (with a UTC offset); default: now"})
-    end = fields.AwareDateTime(load_default=None,
-                               metadata={"description": "events starting before this"})
+    coalition = fields.String(
+        load_default="",
+        validate=validate.Length(max=80),
+        metadata={"description": "a coalition slug"},
+    )
+    mine = fields.Boolean(
+        load_default=False, metadata={"description": "only events I host or registered for"}
+    )
+    start = fields.AwareDateTime(
+        load_default=None,
+        metadata={"description": "events ending after this (with a UTC offset); default: now"},
+    )
+    end = fields.AwareDateTime(
+        load_default=None, metadata={"description": "events starting before this"}
+    )
     after = fields.String(load_default=None, validate=validate.Length(max=500))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 100))
 
@@ -114,8 +127,10 @@ class EventUpdateSchema(Schema):
     title = fields.String(validate=validate.Length(min=1, max=TITLE_MAX))
     description = fields.String(validate=validate.Length(max=DESCRIPTION_MAX))
     type = fields.String(validate=validate.OneOf(TYPES))
-    timezone = fields.String(validate=validate.Length(max=64),
-                             metadata={"description": "IANA name, e.g. America/Los_Angeles"})
+    timezone = fields.String(
+        validate=validate.Length(max=64),
+        metadata={"description": "IANA name, e.g. America/Los_Angeles"},
+    )
     starts_at = fields.DateTime(metadata={"description": LOCAL_TIME})
     ends_at = fields.DateTime(metadata={"description": LOCAL_TIME})
     location = fields.String(validate=validate.Length(max=LOCATION_MAX))
@@ -128,12 +143,15 @@ class EventUpdateSchema(Schema):
     coalitions = fields.List(fields.String(), metadata={"description": "slugs"})
     sectors = fields.List(fields.String(validate=validate.OneOf(SECTORS)))
     capacity = fields.Integer(allow_none=True, validate=validate.Range(1, MAX_CAPACITY))
-    registration_deadline = fields.DateTime(allow_none=True,
-                                                 metadata={"description": LOCAL_TIME})
+    registration_deadline = fields.DateTime(allow_none=True, metadata={"description": LOCAL_TIME})
     requires_approval = fields.Boolean()
-    scope = fields.String(load_default="one", validate=validate.OneOf(["one", "series"]),
-                          metadata={"description": "for a session of a series: this one only, "
-                                                   "or it and every later one"})
+    scope = fields.String(
+        load_default="one",
+        validate=validate.OneOf(["one", "series"]),
+        metadata={
+            "description": "for a session of a series: this one only, or it and every later one"
+        },
+    )
 
 
 class EventCreateSchema(EventUpdateSchema):
@@ -142,8 +160,13 @@ class EventCreateSchema(EventUpdateSchema):
     timezone = fields.String(required=True, validate=validate.Length(max=64))
     starts_at = fields.DateTime(required=True, metadata={"description": LOCAL_TIME})
     ends_at = fields.DateTime(required=True, metadata={"description": LOCAL_TIME})
-    rrule = fields.String(load_default="", validate=validate.Length(max=RULE_MAX), metadata={
-        "description": "an RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=TU;COUNT=10: creates a series"})
+    rrule = fields.String(
+        load_default="",
+        validate=validate.Length(max=RULE_MAX),
+        metadata={
+            "description": "an RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=TU;COUNT=10: creates a series"
+        },
+    )
 
 
 class CancelSchema(Schema):
@@ -165,8 +188,9 @@ class RegistrationSchema(Schema):
     registered_at = fields.DateTime(allow_none=True)
     waitlist_position = fields.Integer(allow_none=True)
     joined_at = fields.DateTime(allow_none=True)
-    attended = fields.Boolean(allow_none=True, metadata={
-        "description": "the host's correction; null: as recorded"})
+    attended = fields.Boolean(
+        allow_none=True, metadata={"description": "the host's correction; null: as recorded"}
+    )
     did_attend = fields.Boolean()
     attendance_source = fields.String(metadata={"description": "live_page, chat or host"})
 

@@ -62,14 +62,38 @@ from cop.events.permissions import (
 from cop.extensions import db
 
 EVENT_FIELDS = (
-    "title", "description", "type", "timezone", "starts_at", "ends_at", "location", "join_url",
-    "join_opens_minutes", "host_id", "speaker_ids", "other_speakers", "audience",
-    "coalition_ids", "sectors", "capacity", "registration_deadline", "requires_approval",
+    "title",
+    "description",
+    "type",
+    "timezone",
+    "starts_at",
+    "ends_at",
+    "location",
+    "join_url",
+    "join_opens_minutes",
+    "host_id",
+    "speaker_ids",
+    "other_speakers",
+    "audience",
+    "coalition_ids",
+    "sectors",
+    "capacity",
+    "registration_deadline",
+    "requires_approval",
 )
 # Changes registrants are told about at once (and calendar clients through SEQUENCE).
 NOTICE_FIELDS = ("title", "starts_at", "ends_at", "location", "join_url")
-ICS_FIELDS = ("title", "description", "starts_at", "ends_at", "timezone", "location",
-              "type", "speakers", "host_id")
+ICS_FIELDS = (
+    "title",
+    "description",
+    "starts_at",
+    "ends_at",
+    "timezone",
+    "location",
+    "type",
+    "speakers",
+    "host_id",
+)
 MAX_DURATION = timedelta(days=14)
 MAX_SPEAKERS = 20
 SERIES_HORIZON_DAYS = 365
@@ -125,8 +149,11 @@ def event_values(event: Event) -> dict[str, Any]:
         "join_opens_minutes": event.join_opens_minutes,
         "host_id": event.host_id,
         "speaker_ids": [s.user_id for s in event.speakers if s.user_id is not None],
-        "other_speakers": [{"name": s.name, "organization": s.organization}
-                           for s in event.speakers if s.user_id is None],
+        "other_speakers": [
+            {"name": s.name, "organization": s.organization}
+            for s in event.speakers
+            if s.user_id is None
+        ],
         "audience": event.audience,
         "coalition_ids": [c.id for c in event.coalitions],
         "sectors": list(event.sectors),
@@ -162,8 +189,11 @@ def check_url(value: Any, field: str, label: str = "The link") -> str:
     if len(value) > URL_MAX:
         raise _err(f"{label} is too long (at most {URL_MAX} characters).", field)
     parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(
-            c.isspace() or ord(c) < 32 for c in value):
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or any(c.isspace() or ord(c) < 32 for c in value)
+    ):
         raise _err(f"{label} must be a web address starting with https:// (or http://).", field)
     return value
 
@@ -178,8 +208,11 @@ def localize(value: Any, tz_name: str, field: str, label: str) -> datetime:
     tz = ZoneInfo(tz_name)
     local = value.replace(tzinfo=tz)
     if local.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != value:
-        raise _err(f"{value:%b %-d, %Y %-I:%M %p} does not exist in {tz_name}: the clocks "
-                   "go forward then. Choose another time.", field)
+        raise _err(
+            f"{value:%b %-d, %Y %-I:%M %p} does not exist in {tz_name}: the clocks "
+            "go forward then. Choose another time.",
+            field,
+        )
     return local.astimezone(UTC)
 
 
@@ -220,8 +253,13 @@ def _other_speakers(values: Any) -> list[dict[str, str]]:
     return out
 
 
-def check_event(actor: User, values: dict[str, Any], *, existing: Event | None = None,
-                now: datetime | None = None) -> dict[str, Any]:
+def check_event(
+    actor: User,
+    values: dict[str, Any],
+    *,
+    existing: Event | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
     """Validate an event's values (merged over the existing event's, for an edit); return
     them cleaned: times aware UTC, users and coalitions loaded. Changes nothing."""
     now = now or utcnow()
@@ -231,14 +269,19 @@ def check_event(actor: User, values: dict[str, Any], *, existing: Event | None =
     clean["title"] = _text(merged, "title", "The title", TITLE_MAX, required=True)
     clean["description"] = _text(merged, "description", "The description", DESCRIPTION_MAX)
     if merged.get("type") not in {t.value for t in EventType}:
-        raise _err("Choose the type of event: webinar, peer-learning session, office hours, "
-                   "convening or coaching group.", "type")
+        raise _err(
+            "Choose the type of event: webinar, peer-learning session, office hours, "
+            "convening or coaching group.",
+            "type",
+        )
     clean["type"] = merged["type"]
 
     tz_name = merged.get("timezone")
     if not isinstance(tz_name, str) or not is_valid_timezone(tz_name):
-        raise _err(f"Unknown time zone “{tz_name}”. Use an IANA name such as "
-                   "America/Los_Angeles.", "timezone")
+        raise _err(
+            f"Unknown time zone “{tz_name}”. Use an IANA name such as America/Los_Angeles.",
+            "timezone",
+        )
     clean["timezone"] = tz_name
     starts_at = localize(merged.get("starts_at"), tz_name, "starts_at", "start date and time")
     ends_at = localize(merged.get("ends_at"), tz_name, "ends_at", "end date and time")
@@ -248,26 +291,37 @@ def check_event(actor: User, values: dict[str, Any], *, existing: Event | None =
         raise _err("An event lasts at most 14 days.", "ends_at")
     moved = existing is None or starts_at != existing.starts_at
     if moved and starts_at <= now:
-        raise _err("The start is in the past: choose a time to come." if existing is None
-                   else "An event cannot be moved to a time in the past.", "starts_at")
+        raise _err(
+            "The start is in the past: choose a time to come."
+            if existing is None
+            else "An event cannot be moved to a time in the past.",
+            "starts_at",
+        )
     clean["starts_at"], clean["ends_at"] = starts_at, ends_at
 
     clean["location"] = _text(merged, "location", "The location", LOCATION_MAX)
     clean["join_url"] = check_url(merged.get("join_url"), "join_url", "The video-call link")
     opens = merged.get("join_opens_minutes")
     opens = 15 if opens is None else opens
-    if isinstance(opens, bool) or not isinstance(opens, int) or \
-            not 0 <= opens <= MAX_JOIN_OPENS_MINUTES:
-        raise _err("The live page opens from 0 to 1,440 minutes before the start.",
-                   "join_opens_minutes")
+    if (
+        isinstance(opens, bool)
+        or not isinstance(opens, int)
+        or not 0 <= opens <= MAX_JOIN_OPENS_MINUTES
+    ):
+        raise _err(
+            "The live page opens from 0 to 1,440 minutes before the start.", "join_opens_minutes"
+        )
     clean["join_opens_minutes"] = opens
 
     host_id = merged.get("host_id") or actor.id
     host = db.session.get(User, host_id) if isinstance(host_id, int) else None
     if host is None or not can_create_events(host):
         raise _err("The host must be an active admin or coach.", "host_id")
-    if host.id != actor.id and not actor.is_admin and (existing is None
-                                                        or host.id != existing.host_id):
+    if (
+        host.id != actor.id
+        and not actor.is_admin
+        and (existing is None or host.id != existing.host_id)
+    ):
         raise _err("Only admins choose another host.", "host_id")
     clean["host"] = host
 
@@ -277,8 +331,7 @@ def check_event(actor: User, values: dict[str, Any], *, existing: Event | None =
     for uid in speaker_ids:
         user = speakers.get(uid)
         if user is None or user.role == Role.GUEST or (not user.active and uid not in kept):
-            raise _err("Speakers with an account must be active community members.",
-                       "speaker_ids")
+            raise _err("Speakers with an account must be active community members.", "speaker_ids")
     clean["speakers"] = [speakers[uid] for uid in speaker_ids]
     clean["other_speakers"] = _other_speakers(merged.get("other_speakers"))
     if len(clean["speakers"]) + len(clean["other_speakers"]) > MAX_SPEAKERS:
@@ -293,8 +346,12 @@ def check_event(actor: User, values: dict[str, Any], *, existing: Event | None =
     if audience == Audience.COALITIONS:
         if not coalition_ids:
             raise _err("Choose at least one coalition for this audience.", "coalition_ids")
-        found = {c.id: c for c in db.session.execute(
-            sa.select(Coalition).where(Coalition.id.in_(coalition_ids))).scalars()}
+        found = {
+            c.id: c
+            for c in db.session.execute(
+                sa.select(Coalition).where(Coalition.id.in_(coalition_ids))
+            ).scalars()
+        }
         if len(found) != len(coalition_ids):
             raise _err("Choose coalitions from the list.", "coalition_ids")
         coalitions = [found[i] for i in coalition_ids]
@@ -307,24 +364,33 @@ def check_event(actor: User, values: dict[str, Any], *, existing: Event | None =
     capacity = merged.get("capacity")
     if capacity in ("", None):
         capacity = None
-    elif isinstance(capacity, bool) or not isinstance(capacity, int) or \
-            not 1 <= capacity <= MAX_CAPACITY:
-        raise _err(f"The capacity is a number of seats from 1 to {MAX_CAPACITY:,}, or empty "
-                   "for no limit.", "capacity")
+    elif (
+        isinstance(capacity, bool)
+        or not isinstance(capacity, int)
+        or not 1 <= capacity <= MAX_CAPACITY
+    ):
+        raise _err(
+            f"The capacity is a number of seats from 1 to {MAX_CAPACITY:,}, or empty for no limit.",
+            "capacity",
+        )
     if existing is not None and capacity is not None and capacity < existing.registered_count:
-        raise _err(f"{existing.registered_count} people already have a seat: the capacity "
-                   f"cannot be lower than that. Cancel registrations first.", "capacity")
+        raise _err(
+            f"{existing.registered_count} people already have a seat: the capacity "
+            f"cannot be lower than that. Cancel registrations first.",
+            "capacity",
+        )
     clean["capacity"] = capacity
 
     deadline = merged.get("registration_deadline")
     if deadline in ("", None):
         deadline = None
     else:
-        deadline = localize(deadline, tz_name, "registration_deadline",
-                            "registration deadline")
+        deadline = localize(deadline, tz_name, "registration_deadline", "registration deadline")
         if deadline > ends_at:
-            raise _err("The registration deadline must be before the end of the event.",
-                       "registration_deadline")
+            raise _err(
+                "The registration deadline must be before the end of the event.",
+                "registration_deadline",
+            )
         changed = existing is None or deadline != existing.registration_deadline
         if changed and deadline <= now:
             raise _err("The registration deadline is in the past.", "registration_deadline")
@@ -335,9 +401,21 @@ def check_event(actor: User, values: dict[str, Any], *, existing: Event | None =
 
 def _apply(event: Event, clean: dict[str, Any]) -> None:
     """Write checked values onto an event (times included)."""
-    for key in ("title", "description", "type", "timezone", "starts_at", "ends_at",
-                "location", "join_url", "join_opens_minutes", "audience", "capacity",
-                "registration_deadline", "requires_approval"):
+    for key in (
+        "title",
+        "description",
+        "type",
+        "timezone",
+        "starts_at",
+        "ends_at",
+        "location",
+        "join_url",
+        "join_opens_minutes",
+        "audience",
+        "capacity",
+        "registration_deadline",
+        "requires_approval",
+    ):
         setattr(event, key, clean[key])
     event.description_html = render_markdown(clean["description"])
     event.host_id = clean["host"].id
@@ -348,9 +426,15 @@ def _apply(event: Event, clean: dict[str, Any]) -> None:
     speakers = [(u.id, u.name, u.organization) for u in clean["speakers"]]
     speakers += [(None, s["name"], s["organization"]) for s in clean["other_speakers"]]
     if [(s.user_id, s.name, s.organization) for s in event.speakers] != speakers:
-        event.speakers = [EventSpeaker(user_id=uid, name=name[:SPEAKER_NAME_MAX],
-                                       organization=(org or "")[:SPEAKER_ORG_MAX], position=i)
-                          for i, (uid, name, org) in enumerate(speakers)]
+        event.speakers = [
+            EventSpeaker(
+                user_id=uid,
+                name=name[:SPEAKER_NAME_MAX],
+                organization=(org or "")[:SPEAKER_ORG_MAX],
+                position=i,
+            )
+            for i, (uid, name, org) in enumerate(speakers)
+        ]
 
 
 def snapshot(event: Event) -> dict[str, Any]:
@@ -388,9 +472,14 @@ def create_event(actor: User, values: dict[str, Any], *, now: datetime | None = 
         _apply(event, clean)
         db.session.add(event)
         db.session.flush()
-    audit.record(actor, "events.create", event, series_id=event.series_id,
-                 rrule=event.series.rrule if event.series else None,
-                 starts_at=event.starts_at.isoformat())
+    audit.record(
+        actor,
+        "events.create",
+        event,
+        series_id=event.series_id,
+        rrule=event.series.rrule if event.series else None,
+        starts_at=event.starts_at.isoformat(),
+    )
     db.session.commit()
     return event
 
@@ -405,15 +494,17 @@ def _create_series(actor: User, clean: dict[str, Any], rule_text: str, now: date
     if not starts:
         raise _err("The rule gives no session in the coming year: check its dates.", "rrule")
     if starts[0] <= now:
-        raise _err("The first session would be in the past: choose a later start.",
-                   "starts_at")
+        raise _err("The first session would be in the past: choose a later start.", "starts_at")
     total = recurrence.total_count(rule, first_local, tz_name)
     series = EventSeries(
-        rrule=rule.text, timezone=tz_name, first_start_at=starts[0],
+        rrule=rule.text,
+        timezone=tz_name,
+        first_start_at=starts[0],
         duration_minutes=int((clean["ends_at"] - clean["starts_at"]).total_seconds() // 60),
-        materialized_until=starts[-1] if total is not None and len(starts) >= total
-        else horizon,
-        complete=total is not None and len(starts) >= total, created_by_id=actor.id)
+        materialized_until=starts[-1] if total is not None and len(starts) >= total else horizon,
+        complete=total is not None and len(starts) >= total,
+        created_by_id=actor.id,
+    )
     db.session.add(series)
     db.session.flush()
     for start in starts:
@@ -422,15 +513,22 @@ def _create_series(actor: User, clean: dict[str, Any], rule_text: str, now: date
     return series.occurrences[0]
 
 
-def _add_occurrence(series: EventSeries, clean: dict[str, Any], start: datetime,
-                    actor: User | None) -> Event:
+def _add_occurrence(
+    series: EventSeries, clean: dict[str, Any], start: datetime, actor: User | None
+) -> Event:
     duration = clean["ends_at"] - clean["starts_at"]
     deadline = clean["registration_deadline"]
-    values = dict(clean, starts_at=start, ends_at=start + duration,
-                  registration_deadline=(start + (deadline - clean["starts_at"])
-                                         if deadline is not None else None))
-    event = Event(uid=new_uid(), series=series, recurrence_id=start,
-                  created_by_id=actor.id if actor else None)
+    values = dict(
+        clean,
+        starts_at=start,
+        ends_at=start + duration,
+        registration_deadline=(
+            start + (deadline - clean["starts_at"]) if deadline is not None else None
+        ),
+    )
+    event = Event(
+        uid=new_uid(), series=series, recurrence_id=start, created_by_id=actor.id if actor else None
+    )
     _apply(event, values)
     db.session.add(event)
     series.occurrences.append(event)
@@ -444,10 +542,15 @@ def extend_series(now: datetime | None = None) -> int:
     horizon = now + timedelta(days=SERIES_HORIZON_DAYS)
     refill = horizon - timedelta(days=SERIES_REFILL_DAYS)  # a month's worth at a time
     created = 0
-    for series in db.session.execute(
-        sa.select(EventSeries).where(EventSeries.complete.is_(False),
-                                     EventSeries.materialized_until < refill)
-    ).scalars().all():
+    for series in (
+        db.session.execute(
+            sa.select(EventSeries).where(
+                EventSeries.complete.is_(False), EventSeries.materialized_until < refill
+            )
+        )
+        .scalars()
+        .all()
+    ):
         created += _extend_one(series, horizon)
         db.session.commit()
     return created
@@ -455,23 +558,27 @@ def extend_series(now: datetime | None = None) -> int:
 
 def _extend_one(series: EventSeries, horizon: datetime) -> int:
     template = db.session.execute(
-        sa.select(Event).where(Event.series_id == series.id)
-        .order_by(Event.detached, Event.recurrence_id.desc()).limit(1)
+        sa.select(Event)
+        .where(Event.series_id == series.id)
+        .order_by(Event.detached, Event.recurrence_id.desc())
+        .limit(1)
     ).scalar_one_or_none()
     if template is None or template.is_cancelled and _all_cancelled(series):
         series.complete = True
         return 0
     rule = recurrence.parse_rule(series.rrule, series.timezone)
-    first_local = series.first_start_at.astimezone(ZoneInfo(series.timezone)).replace(
-        tzinfo=None)
-    last = db.session.execute(sa.select(sa.func.max(Event.recurrence_id))
-                              .where(Event.series_id == series.id)).scalar_one()
-    starts = recurrence.occurrences(rule, first_local, series.timezone, after=last,
-                                    before=horizon)
+    first_local = series.first_start_at.astimezone(ZoneInfo(series.timezone)).replace(tzinfo=None)
+    last = db.session.execute(
+        sa.select(sa.func.max(Event.recurrence_id)).where(Event.series_id == series.id)
+    ).scalar_one()
+    starts = recurrence.occurrences(rule, first_local, series.timezone, after=last, before=horizon)
     values = event_values(template)
-    clean = dict(values, host=template.host or db.session.get(User, template.host_id),
-                 speakers=[s.user for s in template.speakers if s.user is not None],
-                 coalitions=list(template.coalitions))
+    clean = dict(
+        values,
+        host=template.host or db.session.get(User, template.host_id),
+        speakers=[s.user for s in template.speakers if s.user is not None],
+        coalitions=list(template.coalitions),
+    )
     clean["starts_at"], clean["ends_at"] = template.starts_at, template.ends_at
     if clean["host"] is None:
         series.complete = True
@@ -486,8 +593,9 @@ def _extend_one(series: EventSeries, horizon: datetime) -> int:
 
 def _all_cancelled(series: EventSeries) -> bool:
     return not db.session.execute(
-        sa.select(Event.id).where(Event.series_id == series.id,
-                                  Event.status == EventStatus.SCHEDULED.value).limit(1)
+        sa.select(Event.id)
+        .where(Event.series_id == series.id, Event.status == EventStatus.SCHEDULED.value)
+        .limit(1)
     ).first()
 
 
@@ -500,8 +608,14 @@ def _check_scope(scope: str, event: Event) -> str:
     return scope if event.series_id is not None else "one"
 
 
-def update_event(actor: User, event: Event, values: dict[str, Any], *, scope: str = "one",
-                 now: datetime | None = None) -> Event:
+def update_event(
+    actor: User,
+    event: Event,
+    values: dict[str, Any],
+    *,
+    scope: str = "one",
+    now: datetime | None = None,
+) -> Event:
     """Change an event, or (scope "series") every session of its series still to come:
     their time of day and length follow the edited session, their dates stay. Registrants
     of every changed session are told at once; reminders move with the start. Commits."""
@@ -540,33 +654,52 @@ def update_event(actor: User, event: Event, values: dict[str, Any], *, scope: st
         if notice:
             reminders.notify_changed(actor, target, _change_text(target, notice))
     if changes:
-        audit.record(actor, "events.update", event, scope=scope,
-                     sessions=[t.id for t, *_ in changes],
-                     before=_short({k: changes[0][1][k] for k in changes[0][3]}),
-                     after=_short({k: changes[0][2][k] for k in changes[0][3]}))
+        audit.record(
+            actor,
+            "events.update",
+            event,
+            scope=scope,
+            sessions=[t.id for t, *_ in changes],
+            before=_short({k: changes[0][1][k] for k in changes[0][3]}),
+            after=_short({k: changes[0][2][k] for k in changes[0][3]}),
+        )
     db.session.commit()
     return event
 
 
-def _series_plans(actor: User, event: Event, clean: dict[str, Any], now: datetime
-                  ) -> list[tuple[Event, dict[str, Any]]]:
+def _series_plans(
+    actor: User, event: Event, clean: dict[str, Any], now: datetime
+) -> list[tuple[Event, dict[str, Any]]]:
     """The checked values of every session to come, or a refusal naming the first session
     that cannot take them (nothing is changed before every one is checked)."""
     tz = ZoneInfo(clean["timezone"])
     old_local = event.starts_at.astimezone(ZoneInfo(event.timezone))
     new_local = clean["starts_at"].astimezone(tz)
     if new_local.date() != old_local.date():
-        raise _err("To move the whole series to other days, cancel the sessions to come and "
-                   "create a new series. (You can move this session on its own.)", "starts_at")
+        raise _err(
+            "To move the whole series to other days, cancel the sessions to come and "
+            "create a new series. (You can move this session on its own.)",
+            "starts_at",
+        )
     duration = clean["ends_at"] - clean["starts_at"]
-    deadline_offset = (clean["registration_deadline"] - clean["starts_at"]
-                       if clean["registration_deadline"] is not None else None)
-    targets = db.session.execute(
-        sa.select(Event).where(Event.series_id == event.series_id,
-                               Event.status == EventStatus.SCHEDULED.value,
-                               sa.or_(Event.starts_at > now, Event.id == event.id))
-        .order_by(Event.starts_at)
-    ).scalars().all()
+    deadline_offset = (
+        clean["registration_deadline"] - clean["starts_at"]
+        if clean["registration_deadline"] is not None
+        else None
+    )
+    targets = (
+        db.session.execute(
+            sa.select(Event)
+            .where(
+                Event.series_id == event.series_id,
+                Event.status == EventStatus.SCHEDULED.value,
+                sa.or_(Event.starts_at > now, Event.id == event.id),
+            )
+            .order_by(Event.starts_at)
+        )
+        .scalars()
+        .all()
+    )
     plans = []
     for target in targets:
         day = target.starts_at.astimezone(ZoneInfo(target.timezone)).date()
@@ -574,12 +707,24 @@ def _series_plans(actor: User, event: Event, clean: dict[str, Any], now: datetim
         if target.id != event.id and start <= now:
             raise _err(f"The session of {day:%b %-d} would start in the past.", "starts_at")
         if clean["capacity"] is not None and clean["capacity"] < target.registered_count:
-            raise _err(f"The session of {day:%b %-d} has {target.registered_count} people "
-                       "with a seat: the capacity cannot be lower than that.", "capacity")
-        plans.append((target, dict(
-            clean, starts_at=start, ends_at=start + duration,
-            registration_deadline=start + deadline_offset if deadline_offset is not None
-            else None)))
+            raise _err(
+                f"The session of {day:%b %-d} has {target.registered_count} people "
+                "with a seat: the capacity cannot be lower than that.",
+                "capacity",
+            )
+        plans.append(
+            (
+                target,
+                dict(
+                    clean,
+                    starts_at=start,
+                    ends_at=start + duration,
+                    registration_deadline=start + deadline_offset
+                    if deadline_offset is not None
+                    else None,
+                ),
+            )
+        )
     return plans
 
 
@@ -588,15 +733,21 @@ def _reanchor_series(event: Event, clean: dict[str, Any]) -> None:
     series = event.series
     local = series.first_start_at.astimezone(ZoneInfo(series.timezone))
     new_time = clean["starts_at"].astimezone(ZoneInfo(clean["timezone"])).time()
-    series.first_start_at = recurrence.to_utc(datetime.combine(local.date(), new_time),
-                                              clean["timezone"])
+    series.first_start_at = recurrence.to_utc(
+        datetime.combine(local.date(), new_time), clean["timezone"]
+    )
     series.timezone = clean["timezone"]
     series.duration_minutes = int((clean["ends_at"] - clean["starts_at"]).total_seconds() // 60)
 
 
 def _change_text(event: Event, fields: list[str]) -> str:
-    what = {"title": "title", "starts_at": "time", "ends_at": "time", "location": "location",
-            "join_url": "video-call link"}
+    what = {
+        "title": "title",
+        "starts_at": "time",
+        "ends_at": "time",
+        "location": "location",
+        "join_url": "video-call link",
+    }
     names = list(dict.fromkeys(what[f] for f in fields))
     listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     text = f"“{event.title}” changed: new {listed}"
@@ -608,8 +759,9 @@ def _change_text(event: Event, fields: list[str]) -> str:
 # ---------------------------------------------------------------- cancel
 
 
-def cancel_event(actor: User, event: Event, *, scope: str = "one", reason: str = "",
-                 now: datetime | None = None) -> list[Event]:
+def cancel_event(
+    actor: User, event: Event, *, scope: str = "one", reason: str = "", now: datetime | None = None
+) -> list[Event]:
     """Cancel one session, or every session of the series still to come. Registrations
     stay (so feeds publish STATUS:CANCELLED); reminders are withdrawn; registrants are told
     at once. Commits."""
@@ -627,11 +779,19 @@ def cancel_event(actor: User, event: Event, *, scope: str = "one", reason: str =
             raise Conflict("This event is over: it cannot be cancelled.", code="ended")
         targets = [event]
     else:
-        targets = db.session.execute(
-            sa.select(Event).where(Event.series_id == event.series_id,
-                                   Event.status == EventStatus.SCHEDULED.value,
-                                   Event.ends_at > now).order_by(Event.starts_at)
-        ).scalars().all()
+        targets = (
+            db.session.execute(
+                sa.select(Event)
+                .where(
+                    Event.series_id == event.series_id,
+                    Event.status == EventStatus.SCHEDULED.value,
+                    Event.ends_at > now,
+                )
+                .order_by(Event.starts_at)
+            )
+            .scalars()
+            .all()
+        )
         if not targets:
             raise Conflict("No session of this series is left to cancel.", code="cancelled")
         event.series.complete = True  # no more sessions are created
@@ -643,8 +803,14 @@ def cancel_event(actor: User, event: Event, *, scope: str = "one", reason: str =
         reminders.cancel_event_reminders(target)
         text = f"“{target.title}” on {_local_day(target)} is cancelled"
         reminders.notify_changed(actor, target, text + (f": {reason}" if reason else ""))
-    audit.record(actor, "events.cancel", event, scope=scope, reason=reason or None,
-                 sessions=[t.id for t in targets])
+    audit.record(
+        actor,
+        "events.cancel",
+        event,
+        scope=scope,
+        reason=reason or None,
+        sessions=[t.id for t in targets],
+    )
     db.session.commit()
     return targets
 
@@ -665,13 +831,19 @@ def invite(actor: User, event: Event, email: str) -> EventInvite:
         raise Conflict("This event is cancelled or over.", code="closed")
     email = (email or "").strip().lower()
     user = db.session.execute(
-        sa.select(User).where(sa.func.lower(User.email) == email)).scalar_one_or_none()
+        sa.select(User).where(sa.func.lower(User.email) == email)
+    ).scalar_one_or_none()
     if user is None or not user.active:
-        raise _err("No active account has this email address. An admin can invite the "
-                   "person to cop as a guest first.", "email")
+        raise _err(
+            "No active account has this email address. An admin can invite the "
+            "person to cop as a guest first.",
+            "email",
+        )
     existing = db.session.execute(
-        sa.select(EventInvite).where(EventInvite.event_id == event.id,
-                                     EventInvite.user_id == user.id)).scalar_one_or_none()
+        sa.select(EventInvite).where(
+            EventInvite.event_id == event.id, EventInvite.user_id == user.id
+        )
+    ).scalar_one_or_none()
     if existing is not None:
         raise Conflict(f"{user.name} is already invited.", code="already_invited")
     row = EventInvite(event_id=event.id, user_id=user.id, invited_by_id=actor.id)
@@ -680,8 +852,15 @@ def invite(actor: User, event: Event, email: str) -> EventInvite:
     forget_cached_invites(user)
     from cop.notifications.services import notify
 
-    notify(user, "event_invitation", actor=actor, subject_type="event", subject_id=event.id,
-           url=event_path(event), text=f"{actor.name} invited you to “{event.title}”")
+    notify(
+        user,
+        "event_invitation",
+        actor=actor,
+        subject_type="event",
+        subject_id=event.id,
+        url=event_path(event),
+        text=f"{actor.name} invited you to “{event.title}”",
+    )
     audit.record(actor, "events.invite", event, invitee=user.email)
     db.session.commit()
     return row
@@ -699,8 +878,9 @@ def add_resource(actor: User, event: Event, *, kind: str, title: str, url: str) 
     url = check_url(url, "url")
     if not url:
         raise _err("Give the link.", "url")
-    resource = EventResource(event_id=event.id, kind=kind, title=title, url=url,
-                             created_by_id=actor.id)
+    resource = EventResource(
+        event_id=event.id, kind=kind, title=title, url=url, created_by_id=actor.id
+    )
     db.session.add(resource)
     audit.record(actor, "events.resource_add", event, title=title, url=url)
     db.session.commit()
@@ -723,7 +903,8 @@ def delete_resource(actor: User, event: Event, resource_id: int) -> None:
 
 def feed_token_of(user: User) -> FeedToken | None:
     return db.session.execute(
-        sa.select(FeedToken).where(FeedToken.user_id == user.id)).scalar_one_or_none()
+        sa.select(FeedToken).where(FeedToken.user_id == user.id)
+    ).scalar_one_or_none()
 
 
 def reset_feed_token(actor: User) -> str:

@@ -64,8 +64,12 @@ from cop.extensions import db
 bp = Blueprint("events", __name__, url_prefix="/events")
 feeds = Blueprint("event_feeds", __name__)
 
-FIELD_FOR = {"starts_at": "start_time", "ends_at": "end_time",
-             "registration_deadline": "deadline_on", "email": "email"}
+FIELD_FOR = {
+    "starts_at": "start_time",
+    "ends_at": "end_time",
+    "registration_deadline": "deadline_on",
+    "email": "email",
+}
 
 
 def _tz():
@@ -84,8 +88,11 @@ def _back(default: str) -> str:
 
 def _form_error(form, exc: ServiceError) -> None:
     name = FIELD_FOR.get(exc.field or "", exc.field or "")
-    if name == "rrule" and getattr(form, "repeat", None) is not None and \
-            form.repeat.data != "custom":
+    if (
+        name == "rrule"
+        and getattr(form, "repeat", None) is not None
+        and form.repeat.data != "custom"
+    ):
         name = "repeat"
     target = next((f for f in form if f.short_name == name), None)
     if target is not None and target.type != "CSRFTokenField":
@@ -100,8 +107,13 @@ def error_list(form) -> list[tuple[str, str, str]]:
     for f in form:
         if f.type == "CSRFTokenField":
             if f.errors:
-                found.append(("", "", "The form expired or was not sent from this site. "
-                                      "Please submit it again."))
+                found.append(
+                    (
+                        "",
+                        "",
+                        "The form expired or was not sent from this site. Please submit it again.",
+                    )
+                )
             continue
         found.extend((f.id, str(f.label.text), m) for m in f.errors if isinstance(m, str))
     return found
@@ -116,7 +128,8 @@ def _filters() -> queries.Filters:
         type=kind if kind in {t.value for t in EventType} else "",
         sector=sector if sector in {s.value for s in Sector} else "",
         coalition=coalition if coalition.replace("-", "").isalnum() else "",
-        mine=args.get("mine") == "1")
+        mine=args.get("mine") == "1",
+    )
 
 
 # ---------------------------------------------------------------- list and month
@@ -131,9 +144,15 @@ def index():
     lister = queries.past_page if past else queries.upcoming_page
     page = lister(current_user, filters, after=request.args.get("after"))
     regs = queries.registrations_by_event(current_user, [e.id for e in page.items])
-    return render_template("events/index.html", page=page, filters=filters, past=past,
-                           regs=regs, coalitions=queries.coalition_choices(),
-                           action_form=ActionForm())
+    return render_template(
+        "events/index.html",
+        page=page,
+        filters=filters,
+        past=past,
+        regs=regs,
+        coalitions=queries.coalition_choices(),
+        action_form=ActionForm(),
+    )
 
 
 def _month(value: str | None) -> date:
@@ -160,17 +179,27 @@ def month():
     by_day: dict[date, list[Event]] = defaultdict(list)
     for event in events:
         day = max(event.starts_at.astimezone(tz).date(), first)
-        last = min((event.ends_at - timedelta(microseconds=1)).astimezone(tz).date(),
-                   following - timedelta(days=1))
+        last = min(
+            (event.ends_at - timedelta(microseconds=1)).astimezone(tz).date(),
+            following - timedelta(days=1),
+        )
         while day <= last:
             by_day[day].append(event)
             day += timedelta(days=1)
     weeks = calendar.Calendar(firstweekday=6).monthdatescalendar(first.year, first.month)
     previous = (first - timedelta(days=1)).replace(day=1)
-    return render_template("events/month.html", weeks=weeks, by_day=by_day, first=first,
-                           previous=previous, following=following, filters=filters,
-                           today=utcnow().astimezone(tz).date(), count=len(events),
-                           coalitions=queries.coalition_choices())
+    return render_template(
+        "events/month.html",
+        weeks=weeks,
+        by_day=by_day,
+        first=first,
+        previous=previous,
+        following=following,
+        filters=filters,
+        today=utcnow().astimezone(tz).date(),
+        count=len(events),
+        coalitions=queries.coalition_choices(),
+    )
 
 
 # ---------------------------------------------------------------- the event page
@@ -184,20 +213,30 @@ def detail(event_id: int):
     position = registrations.waitlist_position(registration) if registration else None
     sessions = queries.series_events(current_user, event) if event.series_id else []
     forum_categories = []
-    if can_manage_event(current_user, event) and event.chat_closed_at and \
-            event.forum_thread_id is None:
+    if (
+        can_manage_event(current_user, event)
+        and event.chat_closed_at
+        and event.forum_thread_id is None
+    ):
         forum_categories = forum_bridge.categories_for(current_user)
     forum_form = TranscriptForumForm()
     forum_form.category_id.choices = choices(forum_categories)
     return render_template(
-        "events/detail.html", event=event, registration=registration, position=position,
-        sessions=sessions, action_form=ActionForm(), resource_form=ResourceForm(),
-        forum_form=forum_form, forum_categories=forum_categories,
+        "events/detail.html",
+        event=event,
+        registration=registration,
+        position=position,
+        sessions=sessions,
+        action_form=ActionForm(),
+        resource_form=ResourceForm(),
+        forum_form=forum_form,
+        forum_categories=forum_categories,
         forum_thread=forum_bridge.describe(event.forum_thread_id),
-        rule_text=recurrence.describe(event.series.rrule, event.timezone)
-        if event.series else None,
-        now=utcnow(), show_transcript=event.transcript is not None
-        and event.transcript_target == TranscriptTarget.EVENT_PAGE.value)
+        rule_text=recurrence.describe(event.series.rrule, event.timezone) if event.series else None,
+        now=utcnow(),
+        show_transcript=event.transcript is not None
+        and event.transcript_target == TranscriptTarget.EVENT_PAGE.value,
+    )
 
 
 # ---------------------------------------------------------------- create and edit
@@ -215,14 +254,19 @@ def _prepare(form: EventForm, event: Event | None = None) -> None:
     if event is not None:
         speakers.update({s.user.id: s.user for s in event.speakers if s.user is not None})
     form.speaker_ids.choices = choices(
-        (u.id, f"{u.name} ({u.organization or u.role})") for u in speakers.values())
-    form.coalition_ids.choices = choices((cid, name) for cid, _, name in
-                                         queries.coalition_choices())
+        (u.id, f"{u.name} ({u.organization or u.role})") for u in speakers.values()
+    )
+    form.coalition_ids.choices = choices(
+        (cid, name) for cid, _, name in queries.coalition_choices()
+    )
 
 
 def _defaults(form: EventForm) -> None:
-    start = (utcnow() + timedelta(days=7)).astimezone(_tz()).replace(
-        hour=13, minute=0, second=0, microsecond=0)
+    start = (
+        (utcnow() + timedelta(days=7))
+        .astimezone(_tz())
+        .replace(hour=13, minute=0, second=0, microsecond=0)
+    )
     form.starts_on.data = start.date()
     form.start_time.data = start.time()
     form.end_time.data = (start + timedelta(hours=1)).time()
@@ -235,13 +279,26 @@ def _fill(form: EventForm, event: Event) -> None:
     values = services.event_values(event)
     tz = zone(event.timezone)
     start, end = event.starts_at.astimezone(tz), event.ends_at.astimezone(tz)
-    for key in ("title", "description", "type", "timezone", "location", "join_url",
-                "join_opens_minutes", "audience", "capacity", "requires_approval",
-                "speaker_ids", "coalition_ids", "sectors"):
+    for key in (
+        "title",
+        "description",
+        "type",
+        "timezone",
+        "location",
+        "join_url",
+        "join_opens_minutes",
+        "audience",
+        "capacity",
+        "requires_approval",
+        "speaker_ids",
+        "coalition_ids",
+        "sectors",
+    ):
         getattr(form, key).data = values[key]
     form.host_id.data = str(event.host_id or "")
     form.other_speakers.data = "\n".join(
-        f"{s['name']}, {s['organization']}".rstrip(", ") for s in values["other_speakers"])
+        f"{s['name']}, {s['organization']}".rstrip(", ") for s in values["other_speakers"]
+    )
     form.starts_on.data, form.start_time.data = start.date(), start.time()
     form.end_time.data = end.time()
     form.ends_on.data = end.date() if end.date() != start.date() else None
@@ -257,16 +314,25 @@ def _values(form: EventForm) -> dict:
     if form.deadline_on.data:
         deadline = datetime.combine(form.deadline_on.data, form.deadline_time.data or time(23, 59))
     values = {
-        "title": form.title.data or "", "description": form.description.data or "",
-        "type": form.type.data, "timezone": form.timezone.data, "starts_at": start,
-        "ends_at": end, "location": form.location.data or "",
-        "join_url": form.join_url.data or "", "join_opens_minutes": form.join_opens_minutes.data,
+        "title": form.title.data or "",
+        "description": form.description.data or "",
+        "type": form.type.data,
+        "timezone": form.timezone.data,
+        "starts_at": start,
+        "ends_at": end,
+        "location": form.location.data or "",
+        "join_url": form.join_url.data or "",
+        "join_opens_minutes": form.join_opens_minutes.data,
         "speaker_ids": form.speaker_ids.data or [],
-        "other_speakers": [line for line in (form.other_speakers.data or "").splitlines()
-                           if line.strip()],
-        "audience": form.audience.data, "coalition_ids": form.coalition_ids.data or [],
-        "sectors": form.sectors.data or [], "capacity": form.capacity.data,
-        "registration_deadline": deadline, "requires_approval": form.requires_approval.data,
+        "other_speakers": [
+            line for line in (form.other_speakers.data or "").splitlines() if line.strip()
+        ],
+        "audience": form.audience.data,
+        "coalition_ids": form.coalition_ids.data or [],
+        "sectors": form.sectors.data or [],
+        "capacity": form.capacity.data,
+        "registration_deadline": deadline,
+        "requires_approval": form.requires_approval.data,
     }
     if current_user.is_admin and form.host_id.data:
         values["host_id"] = int(form.host_id.data)
@@ -280,14 +346,19 @@ def _rule(form: EventForm) -> str:
     if preset == "custom":
         return form.rrule.data or " "  # empty: the service says a rule is needed
     start = datetime.combine(form.starts_on.data, form.start_time.data)
-    return recurrence.preset_rule(preset, start, count=form.repeat_count.data,
-                                  until=form.repeat_until.data)
+    return recurrence.preset_rule(
+        preset, start, count=form.repeat_count.data, until=form.repeat_until.data
+    )
 
 
 def _render_form(form: EventForm, event: Event | None = None):
-    return render_template("events/form.html", form=form, event=event,
-                           error_list=error_list(form), tz_name=current_user.timezone), (
-        400 if request.method == "POST" else 200)
+    return render_template(
+        "events/form.html",
+        form=form,
+        event=event,
+        error_list=error_list(form),
+        tz_name=current_user.timezone,
+    ), (400 if request.method == "POST" else 200)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -311,9 +382,12 @@ def new():
             db.session.rollback()
             _form_error(form, exc)
         else:
-            flash("The event is created." if not event.series_id else
-                  f"The series is created: {len(event.series.occurrences)} sessions so far.",
-                  "success")
+            flash(
+                "The event is created."
+                if not event.series_id
+                else f"The series is created: {len(event.series.occurrences)} sessions so far.",
+                "success",
+            )
             return redirect(url_for("events.detail", event_id=event.id), code=303)
     return _render_form(form)
 
@@ -331,16 +405,20 @@ def edit(event_id: int):
         form.scope.data = request.args.get("scope", "one")
     elif form.validate_on_submit():
         try:
-            services.update_event(current_user, event, _values(form),
-                                  scope=form.scope.data or "one")
+            services.update_event(
+                current_user, event, _values(form), scope=form.scope.data or "one"
+            )
         except ServiceError as exc:
             if exc.status != 400:
                 raise
             db.session.rollback()
             _form_error(form, exc)
         else:
-            flash("The changes are saved; registrants were told of changes to the time, "
-                  "place or link.", "success")
+            flash(
+                "The changes are saved; registrants were told of changes to the time, "
+                "place or link.",
+                "success",
+            )
             return redirect(url_for("events.detail", event_id=event.id), code=303)
     return _render_form(form, event)
 
@@ -352,20 +430,24 @@ def cancel(event_id: int):
     form = CancelForm()
     if form.validate_on_submit():
         try:
-            cancelled = services.cancel_event(current_user, event, scope=form.scope.data or "one",
-                                              reason=form.reason.data or "")
+            cancelled = services.cancel_event(
+                current_user, event, scope=form.scope.data or "one", reason=form.reason.data or ""
+            )
         except ServiceError as exc:
             if exc.status not in (400, 409):
                 raise
             db.session.rollback()
             form.form_errors.append(exc.message)
         else:
-            flash(f"Cancelled {len(cancelled)} session{'s' if len(cancelled) != 1 else ''}; "
-                  "registrants were told.", "info")
+            flash(
+                f"Cancelled {len(cancelled)} session{'s' if len(cancelled) != 1 else ''}; "
+                "registrants were told.",
+                "info",
+            )
             return redirect(url_for("events.detail", event_id=event.id), code=303)
-    return render_template("events/cancel.html", event=event, form=form,
-                           error_list=error_list(form)), (400 if request.method == "POST"
-                                                          else 200)
+    return render_template(
+        "events/cancel.html", event=event, form=form, error_list=error_list(form)
+    ), (400 if request.method == "POST" else 200)
 
 
 # ---------------------------------------------------------------- registration
@@ -385,11 +467,15 @@ def register(event_id: int):
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(_back(url_for("events.detail", event_id=event.id)), code=303)
-    flash({"registered": "You are registered. Reminders come 24 hours and 1 hour before.",
-           "waitlisted": "The event is full: you are on the waitlist. You will be told if a "
-                         "seat opens.",
-           "pending": "Your request is sent; the host approves registrations."
-           }[registration.status], "success")
+    flash(
+        {
+            "registered": "You are registered. Reminders come 24 hours and 1 hour before.",
+            "waitlisted": "The event is full: you are on the waitlist. You will be told if a "
+            "seat opens.",
+            "pending": "Your request is sent; the host approves registrations.",
+        }[registration.status],
+        "success",
+    )
     return redirect(_back(url_for("events.detail", event_id=event.id)), code=303)
 
 
@@ -416,9 +502,15 @@ def unregister(event_id: int):
 def registrations_page(event_id: int):
     event = get_managed_event_or_404(current_user, event_id)
     rows = queries.registrations_of(event)
-    return render_template("events/registrations.html", event=event, rows=rows,
-                           invites=queries.invites_of(event), invite_form=InviteForm(),
-                           action_form=ActionForm(), now=utcnow())
+    return render_template(
+        "events/registrations.html",
+        event=event,
+        rows=rows,
+        invites=queries.invites_of(event),
+        invite_form=InviteForm(),
+        action_form=ActionForm(),
+        now=utcnow(),
+    )
 
 
 @bp.get("/<int:event_id>/registrations.csv")
@@ -430,14 +522,30 @@ def registrations_csv(event_id: int):
     position = 0
     for r in queries.registrations_of(event):
         position += r.status == "waitlisted"
-        rows.append([
-            r.user.name, r.user.email, r.user.organization, r.user.role, r.status_label,
-            localtime(r.queued_at, tz_name), position if r.status == "waitlisted" else None,
-            ("yes" if r.did_attend else "no") if r.has_seat and event.has_started() else None,
-            r.attendance_source or None])
-    header = ["Name", "Email", "Organization", "Role", "Status",
-              f"Registered or requested ({tz_name})", "Waitlist position", "Attended",
-              "Attendance recorded from"]
+        rows.append(
+            [
+                r.user.name,
+                r.user.email,
+                r.user.organization,
+                r.user.role,
+                r.status_label,
+                localtime(r.queued_at, tz_name),
+                position if r.status == "waitlisted" else None,
+                ("yes" if r.did_attend else "no") if r.has_seat and event.has_started() else None,
+                r.attendance_source or None,
+            ]
+        )
+    header = [
+        "Name",
+        "Email",
+        "Organization",
+        "Role",
+        "Status",
+        f"Registered or requested ({tz_name})",
+        "Waitlist position",
+        "Attended",
+        "Attendance recorded from",
+    ]
     return csv_response(f"event-{event.id}-registrations.csv", header, rows)
 
 
@@ -448,19 +556,25 @@ def registration_action(event_id: int, registration_id: int):
     registration = get_registration_or_404(current_user, event, registration_id)
     form = RegistrationActionForm()
     if not form.validate_on_submit():
-        abort(400, description="Choose approve, decline, attended, did not attend or as "
-                               "recorded.")
+        abort(400, description="Choose approve, decline, attended, did not attend or as recorded.")
     action = form.action.data
     if action == "approve":
         registrations.approve(current_user, registration)
     elif action == "decline":
         registrations.decline(current_user, registration)
     else:
-        registrations.set_attendance(current_user, registration,
-                                     {"attended": True, "absent": False}.get(action))
+        registrations.set_attendance(
+            current_user, registration, {"attended": True, "absent": False}.get(action)
+        )
     flash(f"Saved for {registration.user.name}.", "success")
-    return redirect(url_for("events.registrations_page", event_id=event.id,
-                            _anchor=f"registration-{registration.id}"), code=303)
+    return redirect(
+        url_for(
+            "events.registrations_page",
+            event_id=event.id,
+            _anchor=f"registration-{registration.id}",
+        ),
+        code=303,
+    )
 
 
 @bp.post("/<int:event_id>/invitations")
@@ -495,8 +609,9 @@ def add_resource(event_id: int):
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
     else:
         try:
-            services.add_resource(current_user, event, kind=form.kind.data,
-                                  title=form.title.data, url=form.url.data)
+            services.add_resource(
+                current_user, event, kind=form.kind.data, title=form.title.data, url=form.url.data
+            )
         except ServiceError as exc:
             if exc.status != 400:
                 raise
@@ -526,8 +641,7 @@ def close_chat(event_id: int):
         abort(400)
     live.close_chat_now(current_user, event)
     flash("The chat is closed; its transcript is on the event page.", "info")
-    return redirect(url_for("events.detail", event_id=event.id, _anchor="transcript"),
-                    code=303)
+    return redirect(url_for("events.detail", event_id=event.id, _anchor="transcript"), code=303)
 
 
 @bp.post("/<int:event_id>/transcript/forum")
@@ -556,17 +670,27 @@ def live_page(event_id: int):
     if not can_enter_live(current_user, event, now):
         return render_template("events/live_closed.html", event=event, now=now)
     context = live.live_context(current_user, event, now)
-    return render_template("events/live.html", event=event, **context,
-                           can_mark=can_manage_event(current_user, event),
-                           close_form=ActionForm())
+    return render_template(
+        "events/live.html",
+        event=event,
+        **context,
+        can_mark=can_manage_event(current_user, event),
+        close_form=ActionForm(),
+    )
 
 
 # ---------------------------------------------------------------- calendar files and feeds
 
 
 def _ics_entries(events: list[Event]):
-    return [(e, services.absolute_url("events.detail", event_id=e.id),
-             services.absolute_url("events.live_page", event_id=e.id)) for e in events]
+    return [
+        (
+            e,
+            services.absolute_url("events.detail", event_id=e.id),
+            services.absolute_url("events.live_page", event_id=e.id),
+        )
+        for e in events
+    ]
 
 
 @bp.get("/<int:event_id>.ics")
@@ -603,11 +727,14 @@ def feed():
             new_url = services.absolute_url("event_feeds.personal_feed", token=token)
         else:
             services.revoke_feed_token(current_user)
-            flash("Your calendar feed is switched off; subscribed calendars stop updating.",
-                  "info")
+            flash("Your calendar feed is switched off; subscribed calendars stop updating.", "info")
             return redirect(url_for("events.feed"), code=303)
-    return render_template("events/feed.html", token=services.feed_token_of(current_user),
-                           new_url=new_url, form=ActionForm())
+    return render_template(
+        "events/feed.html",
+        token=services.feed_token_of(current_user),
+        new_url=new_url,
+        form=ActionForm(),
+    )
 
 
 @feeds.get("/calendar/<token>.ics")
@@ -616,7 +743,9 @@ def personal_feed(token: str):
     user: User | None = services.user_for_feed_token(token)
     if user is None:
         abort(404)
-    cal = ics.calendar(_ics_entries(queries.feed_events(user)),
-                       name=f"{user.name}: cop events",
-                       refresh_minutes=current_app.config.get("EVENTS_FEED_REFRESH_MINUTES", 60))
+    cal = ics.calendar(
+        _ics_entries(queries.feed_events(user)),
+        name=f"{user.name}: cop events",
+        refresh_minutes=current_app.config.get("EVENTS_FEED_REFRESH_MINUTES", 60),
+    )
     return ics.response(cal, "cop-events.ics", attachment=False, cache="private, max-age=300")

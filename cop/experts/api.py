@@ -35,8 +35,12 @@ from cop.experts.schemas import (
 )
 from cop.extensions import db
 
-blp = Blueprint("experts_api", __name__, url_prefix="/api/v1",
-                description="The expert directory and introduction requests")
+blp = Blueprint(
+    "experts_api",
+    __name__,
+    url_prefix="/api/v1",
+    description="The expert directory and introduction requests",
+)
 exempt_from_form_csrf(blp)
 
 
@@ -55,9 +59,13 @@ class Experts(MethodView):
         best match first, with each expert's activity record."""
         _require_browse()
         filters = queries.Filters(
-            q=args["q"].strip(), topics=args["topic"][:10],
+            q=args["q"].strip(),
+            topics=args["topic"][:10],
             tags=[services.normalise_tag(t) for t in args["tag"][:10] if t.strip()],
-            sector=args["sector"], state=args["state"], availability=args["availability"])
+            sector=args["sector"],
+            state=args["state"],
+            availability=args["availability"],
+        )
         return queries.directory(filters, page=args["page"])
 
 
@@ -107,12 +115,19 @@ class ExpertRequests(MethodView):
     def post(self, data, profile_id: int):
         """Ask the expert for an introduction, for your coalition (coaches: one of theirs)."""
         profile = get_profile_or_404(current_user, profile_id)
-        coalition = db.session.execute(sa.select(Coalition).where(
-            Coalition.slug == data["coalition"])).scalar_one_or_none()
+        coalition = db.session.execute(
+            sa.select(Coalition).where(Coalition.slug == data["coalition"])
+        ).scalar_one_or_none()
         try:
-            return services.create_request(current_user, profile, {
-                "coalition_id": coalition.id if coalition else None, "need": data["need"],
-                "needed_by": data["needed_by"]})
+            return services.create_request(
+                current_user,
+                profile,
+                {
+                    "coalition_id": coalition.id if coalition else None,
+                    "need": data["need"],
+                    "needed_by": data["needed_by"],
+                },
+            )
         except ServiceError:
             db.session.rollback()
             raise
@@ -146,8 +161,9 @@ class RequestItem(MethodView):
         completed, closed without a meeting."""
         req = get_request_or_404(current_user, request_id)
         try:
-            return services.change_state(current_user, req, data["state"], note=data["note"],
-                                         meeting_on=data["meeting_on"])
+            return services.change_state(
+                current_user, req, data["state"], note=data["note"], meeting_on=data["meeting_on"]
+            )
         except ServiceError:
             db.session.rollback()
             raise
@@ -166,4 +182,3 @@ class FollowUp(MethodView):
         except ServiceError:
             db.session.rollback()
             raise
-

@@ -33,50 +33,77 @@ from cop.experts.models import (
 
 
 class ProfileForm(FlaskForm):
-    name = StringField("Name", validators=[InputRequired("Give the expert's name."),
-                                           Length(max=NAME_MAX)])
+    name = StringField(
+        "Name", validators=[InputRequired("Give the expert's name."), Length(max=NAME_MAX)]
+    )
     title = StringField("Title", validators=[Optional(), Length(max=TITLE_MAX)])
     organization = StringField("Organization", validators=[Optional(), Length(max=ORG_MAX)])
-    bio = TextAreaField("Bio", validators=[Optional(), Length(max=BIO_MAX)],
-                        description="Markdown is supported. Links and lists are kept; "
-                                    "HTML is shown as text.")
+    bio = TextAreaField(
+        "Bio",
+        validators=[Optional(), Length(max=BIO_MAX)],
+        description="Markdown is supported. Links and lists are kept; HTML is shown as text.",
+    )
     topics = SelectMultipleField("Areas of expertise", choices=[], validate_choice=False)
-    tags = StringField("Other expertise tags", validators=[Optional(), Length(max=600)],
-                       description="Separated by commas, for example: semiconductors, "
-                                   "pre-apprenticeship.")
+    tags = StringField(
+        "Other expertise tags",
+        validators=[Optional(), Length(max=600)],
+        description="Separated by commas, for example: semiconductors, pre-apprenticeship.",
+    )
     sectors = SelectMultipleField(
-        "Sectors", choices=choices((s.value, label) for s, label in SECTOR_LABELS.items()),
-        validate_choice=False)
-    states = SelectMultipleField("States or regions served",
-                                 choices=choices(STATES.items()), validate_choice=False,
-                                 description="Hold Ctrl (or Cmd) to choose several.")
-    languages = StringField("Languages", validators=[Optional(), Length(max=450)],
-                            description="Separated by commas.")
+        "Sectors",
+        choices=choices((s.value, label) for s, label in SECTOR_LABELS.items()),
+        validate_choice=False,
+    )
+    states = SelectMultipleField(
+        "States or regions served",
+        choices=choices(STATES.items()),
+        validate_choice=False,
+        description="Hold Ctrl (or Cmd) to choose several.",
+    )
+    languages = StringField(
+        "Languages", validators=[Optional(), Length(max=450)], description="Separated by commas."
+    )
     help_modes = SelectMultipleField(
         "How they like to help",
         choices=choices((m.value, label) for m, label in HELP_MODE_LABELS.items()),
-        validate_choice=False)
+        validate_choice=False,
+    )
     availability = RadioField(
         "Availability",
         choices=choices((a.value, label) for a, label in AVAILABILITY_LABELS.items()),
-        validators=[InputRequired("Choose the availability.")], default="open")
+        validators=[InputRequired("Choose the availability.")],
+        default="open",
+    )
     monthly_capacity = IntegerField(
-        "Monthly capacity", default=2,
-        validators=[InputRequired("Give the number of introductions a month."),
-                    NumberRange(0, CAPACITY_MAX)],
+        "Monthly capacity",
+        default=2,
+        validators=[
+            InputRequired("Give the number of introductions a month."),
+            NumberRange(0, CAPACITY_MAX),
+        ],
         description=f"Introductions accepted in a calendar month, 0 to {CAPACITY_MAX}. At "
-                    "capacity, only coaches can ask.")
+        "capacity, only coaches can ask.",
+    )
 
 
 class RequestForm(FlaskForm):
-    coalition_id = SelectField("For which coalition", choices=[], coerce=int,
-                               validate_choice=False,
-                               validators=[InputRequired("Choose the coalition.")])
-    need = TextAreaField("What you need", validators=[
-        InputRequired("Describe what you need."), Length(max=NEED_MAX)],
-        description="The question or the document, and what a good outcome would be.")
-    needed_by = DateField("Needed by", validators=[Optional()],
-                          description="Optional. For example, before a board meeting.")
+    coalition_id = SelectField(
+        "For which coalition",
+        choices=[],
+        coerce=int,
+        validate_choice=False,
+        validators=[InputRequired("Choose the coalition.")],
+    )
+    need = TextAreaField(
+        "What you need",
+        validators=[InputRequired("Describe what you need."), Length(max=NEED_MAX)],
+        description="The question or the document, and what a good outcome would be.",
+    )
+    needed_by = DateField(
+        "Needed by",
+        validators=[Optional()],
+        description="Optional. For example, before a board meeting.",
+    )
 
 
 class StateForm(FlaskForm):
@@ -86,8 +113,13 @@ class StateForm(FlaskForm):
 
 
 class FollowUpForm(FlaskForm):
-    helped = RadioField("Did the connection help?",
-                        choices=choices((h.value, label) for h, label in HELPED_LABELS.items()),
-                        validators=[InputRequired("Say whether it helped.")])
-    changed = TextAreaField("What changed?", validators=[Optional(), Length(max=CHANGED_MAX)],
-                            description="Optional: what you did differently afterwards.")
+    helped = RadioField(
+        "Did the connection help?",
+        choices=choices((h.value, label) for h, label in HELPED_LABELS.items()),
+        validators=[InputRequired("Say whether it helped.")],
+    )
+    changed = TextAreaField(
+        "What changed?",
+        validators=[Optional(), Length(max=CHANGED_MAX)],
+        description="Optional: what you did differently afterwards.",
+    )

@@ -4,7 +4,10 @@ state) is one of the shared kinds in cop.notifications.kinds; the follow-up ques
 from cop.notifications.kinds import EXPERT_REQUEST, Delivery, register_kind
 
 EXPERT_FOLLOWUP = register_kind(
-    "expert_followup", "After an expert connection: did it help? (one question)",
-    Delivery.EMAIL, "Experts")
+    "expert_followup",
+    "After an expert connection: did it help? (one question)",
+    Delivery.EMAIL,
+    "Experts",
+)
 
 __all__ = ["EXPERT_FOLLOWUP", "EXPERT_REQUEST"]

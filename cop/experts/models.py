@@ -34,9 +34,11 @@ class Availability(StrEnum):
     NOT_NOW = "not_now"
 
 
-AVAILABILITY_LABELS = {Availability.OPEN: "Open to requests",
-                       Availability.LIMITED: "Limited availability",
-                       Availability.NOT_NOW: "Not taking requests now"}
+AVAILABILITY_LABELS = {
+    Availability.OPEN: "Open to requests",
+    Availability.LIMITED: "Limited availability",
+    Availability.NOT_NOW: "Not taking requests now",
+}
 
 
 class HelpMode(StrEnum):
@@ -46,9 +48,12 @@ class HelpMode(StrEnum):
     FORUM = "forum"
 
 
-HELP_MODE_LABELS = {HelpMode.CALL: "A call", HelpMode.DOCUMENT: "Reviewing a document",
-                    HelpMode.SPEAKING: "Speaking at an event",
-                    HelpMode.FORUM: "Answering in the forum"}
+HELP_MODE_LABELS = {
+    HelpMode.CALL: "A call",
+    HelpMode.DOCUMENT: "Reviewing a document",
+    HelpMode.SPEAKING: "Speaking at an event",
+    HelpMode.FORUM: "Answering in the forum",
+}
 
 
 class RequestState(StrEnum):
@@ -60,10 +65,14 @@ class RequestState(StrEnum):
     CLOSED = "closed_without_meeting"
 
 
-STATE_LABELS = {RequestState.REQUESTED: "Requested", RequestState.ACCEPTED: "Accepted",
-                RequestState.DECLINED: "Declined", RequestState.SCHEDULED: "Scheduled",
-                RequestState.COMPLETED: "Completed",
-                RequestState.CLOSED: "Closed without a meeting"}
+STATE_LABELS = {
+    RequestState.REQUESTED: "Requested",
+    RequestState.ACCEPTED: "Accepted",
+    RequestState.DECLINED: "Declined",
+    RequestState.SCHEDULED: "Scheduled",
+    RequestState.COMPLETED: "Completed",
+    RequestState.CLOSED: "Closed without a meeting",
+}
 OPEN_STATES = (RequestState.REQUESTED, RequestState.ACCEPTED, RequestState.SCHEDULED)
 
 
@@ -83,10 +92,15 @@ def _in(enum) -> str:
 profile_topics = sa.Table(
     "expert_profile_topics",
     db.metadata,
-    sa.Column("profile_id", sa.ForeignKey("expert_profiles.id", ondelete="CASCADE"),
-              primary_key=True),
-    sa.Column("topic_id", sa.ForeignKey("coaching_topics.id", ondelete="RESTRICT"),
-              primary_key=True, index=True),
+    sa.Column(
+        "profile_id", sa.ForeignKey("expert_profiles.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column(
+        "topic_id",
+        sa.ForeignKey("coaching_topics.id", ondelete="RESTRICT"),
+        primary_key=True,
+        index=True,
+    ),
 )
 
 
@@ -98,9 +112,11 @@ class ExpertProfile(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+        sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True
+    )
     maintainer_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     name: Mapped[str] = mapped_column(sa.String(NAME_MAX), nullable=False)
     organization: Mapped[str] = mapped_column(sa.String(ORG_MAX), default="", nullable=False)
     title: Mapped[str] = mapped_column(sa.String(TITLE_MAX), default="", nullable=False)
@@ -109,8 +125,9 @@ class ExpertProfile(TimestampMixin, db.Model):
     tags: Mapped[list[str]] = mapped_column(sa.JSON, default=list, nullable=False)
     languages: Mapped[list[str]] = mapped_column(sa.JSON, default=list, nullable=False)
     help_modes: Mapped[list[str]] = mapped_column(sa.JSON, default=list, nullable=False)
-    availability: Mapped[str] = mapped_column(sa.String(16), default=Availability.OPEN.value,
-                                              nullable=False)
+    availability: Mapped[str] = mapped_column(
+        sa.String(16), default=Availability.OPEN.value, nullable=False
+    )
     monthly_capacity: Mapped[int] = mapped_column(sa.Integer, default=2, nullable=False)
     # Lower-case text of every searchable field, kept by the services (LIKE search).
     search_text: Mapped[str] = mapped_column(sa.Text, default="", nullable=False)
@@ -118,16 +135,20 @@ class ExpertProfile(TimestampMixin, db.Model):
     user: Mapped[User | None] = relationship(foreign_keys=[user_id], lazy="joined")
     maintainer: Mapped[User | None] = relationship(foreign_keys=[maintainer_id])
     topics: Mapped[list[CoachingTopic]] = relationship(
-        secondary=profile_topics, order_by=CoachingTopic.position, lazy="selectin")
+        secondary=profile_topics, order_by=CoachingTopic.position, lazy="selectin"
+    )
     sector_rows: Mapped[list[ExpertSector]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="ExpertSector.sector")
+        cascade="all, delete-orphan", lazy="selectin", order_by="ExpertSector.sector"
+    )
     state_rows: Mapped[list[ExpertState]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="ExpertState.state")
+        cascade="all, delete-orphan", lazy="selectin", order_by="ExpertState.state"
+    )
 
     __table_args__ = (
         sa.CheckConstraint(f"availability IN {_in(Availability)}", name="availability_valid"),
-        sa.CheckConstraint(f"monthly_capacity >= 0 AND monthly_capacity <= {CAPACITY_MAX}",
-                           name="capacity_valid"),
+        sa.CheckConstraint(
+            f"monthly_capacity >= 0 AND monthly_capacity <= {CAPACITY_MAX}", name="capacity_valid"
+        ),
     )
 
     @property
@@ -180,7 +201,8 @@ class ExpertSector(db.Model):
     __tablename__ = "expert_profile_sectors"
 
     profile_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("expert_profiles.id", ondelete="CASCADE"), primary_key=True)
+        sa.ForeignKey("expert_profiles.id", ondelete="CASCADE"), primary_key=True
+    )
     sector: Mapped[str] = mapped_column(sa.String(32), primary_key=True, index=True)
 
 
@@ -188,7 +210,8 @@ class ExpertState(db.Model):
     __tablename__ = "expert_profile_states"
 
     profile_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("expert_profiles.id", ondelete="CASCADE"), primary_key=True)
+        sa.ForeignKey("expert_profiles.id", ondelete="CASCADE"), primary_key=True
+    )
     state: Mapped[str] = mapped_column(sa.String(2), primary_key=True, index=True)
 
 
@@ -200,17 +223,21 @@ class ExpertRequest(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     profile_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("expert_profiles.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa.ForeignKey("expert_profiles.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     coalition_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("coalitions.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa.ForeignKey("coalitions.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     requester_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     # The coach (or admin) who asked on the coalition's behalf, when it was not a member.
     on_behalf: Mapped[bool] = mapped_column(sa.Boolean, default=False, nullable=False)
     need: Mapped[str] = mapped_column(sa.Text, nullable=False)
     needed_by: Mapped[date | None] = mapped_column(sa.Date)
-    state: Mapped[str] = mapped_column(sa.String(24), default=RequestState.REQUESTED.value,
-                                       nullable=False)
+    state: Mapped[str] = mapped_column(
+        sa.String(24), default=RequestState.REQUESTED.value, nullable=False
+    )
     decline_note: Mapped[str] = mapped_column(sa.String(NOTE_MAX), default="", nullable=False)
     meeting_on: Mapped[date | None] = mapped_column(sa.Date)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -224,12 +251,14 @@ class ExpertRequest(TimestampMixin, db.Model):
     coalition: Mapped[Coalition] = relationship(lazy="joined")
     requester: Mapped[User | None] = relationship(foreign_keys=[requester_id], lazy="joined")
     changes: Mapped[list[RequestChange]] = relationship(
-        cascade="all, delete-orphan", order_by="RequestChange.id", back_populates="request")
+        cascade="all, delete-orphan", order_by="RequestChange.id", back_populates="request"
+    )
 
     __table_args__ = (
         sa.CheckConstraint(f"state IN {_in(RequestState)}", name="state_valid"),
-        sa.CheckConstraint(f"followup_helped IS NULL OR followup_helped IN {_in(Helped)}",
-                           name="followup_valid"),
+        sa.CheckConstraint(
+            f"followup_helped IS NULL OR followup_helped IN {_in(Helped)}", name="followup_valid"
+        ),
         sa.Index("ix_expert_requests_profile_accepted", "profile_id", "accepted_at"),
         sa.Index("ix_expert_requests_created_at", "created_at", "id"),
     )
@@ -259,7 +288,8 @@ class RequestChange(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("expert_requests.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa.ForeignKey("expert_requests.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     from_state: Mapped[str | None] = mapped_column(sa.String(24))
     to_state: Mapped[str] = mapped_column(sa.String(24), nullable=False)

@@ -148,14 +148,17 @@ def can_request_now(user: User | None, profile: ExpertProfile, load: int) -> boo
 def can_view_request(user: User | None, req: ExpertRequest) -> bool:
     if not _active(user) or user.role == Role.GUEST:
         return False
-    return (user.is_admin or req.requester_id == user.id or is_answerer(user, req.profile)
-            or is_assigned_coach(user, req.coalition))
+    return (
+        user.is_admin
+        or req.requester_id == user.id
+        or is_answerer(user, req.profile)
+        or is_assigned_coach(user, req.coalition)
+    )
 
 
 def is_requester_side(user: User | None, req: ExpertRequest) -> bool:
     """The requester, or a coach of the coalition (who may act on its behalf)."""
-    return _active(user) and (req.requester_id == user.id
-                              or is_assigned_coach(user, req.coalition))
+    return _active(user) and (req.requester_id == user.id or is_assigned_coach(user, req.coalition))
 
 
 def is_expert_side(user: User | None, req: ExpertRequest) -> bool:
@@ -171,21 +174,27 @@ def can_change_state(user: User | None, req: ExpertRequest, to_state: str) -> bo
         return False
     if user.is_admin:
         return True
-    return any({"expert": is_expert_side, "requester": is_requester_side}[side](user, req)
-               for side in rule)
+    return any(
+        {"expert": is_expert_side, "requester": is_requester_side}[side](user, req) for side in rule
+    )
 
 
 def next_states(user: User | None, req: ExpertRequest) -> list[str]:
     """The steps this user may take now, in the order of the state table."""
     from cop.experts.services import TRANSITIONS
 
-    return [s for s in TRANSITIONS.get(RequestState(req.state), {})
-            if can_change_state(user, req, s)]
+    return [
+        s for s in TRANSITIONS.get(RequestState(req.state), {}) if can_change_state(user, req, s)
+    ]
 
 
 def can_answer_followup(user: User | None, req: ExpertRequest) -> bool:
-    return (_active(user) and req.requester_id == user.id
-            and req.state == RequestState.COMPLETED and req.followup_at is None)
+    return (
+        _active(user)
+        and req.requester_id == user.id
+        and req.state == RequestState.COMPLETED
+        and req.followup_at is None
+    )
 
 
 def can_view_reports(user: User | None) -> bool:
@@ -212,7 +221,8 @@ def get_profile_or_404(user: User | None, profile_id: int) -> ExpertProfile:
 
 def own_profile(user: User) -> ExpertProfile | None:
     return db.session.execute(
-        sa.select(ExpertProfile).where(ExpertProfile.user_id == user.id)).scalar_one_or_none()
+        sa.select(ExpertProfile).where(ExpertProfile.user_id == user.id)
+    ).scalar_one_or_none()
 
 
 def get_request_or_404(user: User | None, request_id: int) -> ExpertRequest:

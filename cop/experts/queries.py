@@ -31,11 +31,11 @@ from cop.extensions import db
 CANDIDATE_LIMIT = 500
 PAGE_SIZE = 20
 # Relevance weights (docs/experts.md): where a query word is found, and what a filter matched.
-W_EXPERTISE = 5   # a query word in an area of expertise or a tag
-W_HEADLINE = 3    # a query word in the name, title or organization
-W_BIO = 1         # a query word anywhere else (bio, languages)
-W_FILTER = 4      # each requested area of expertise or tag the expert has
-W_OPEN = 2        # open to requests (limited: 1, not now or at capacity: 0)
+W_EXPERTISE = 5  # a query word in an area of expertise or a tag
+W_HEADLINE = 3  # a query word in the name, title or organization
+W_BIO = 1  # a query word anywhere else (bio, languages)
+W_FILTER = 4  # each requested area of expertise or tag the expert has
+W_OPEN = 2  # open to requests (limited: 1, not now or at capacity: 0)
 
 
 @dataclass
@@ -53,8 +53,9 @@ class Filters:
 
     @property
     def any(self) -> bool:
-        return bool(self.q or self.topics or self.tags or self.sector or self.state
-                    or self.availability)
+        return bool(
+            self.q or self.topics or self.tags or self.sector or self.state or self.availability
+        )
 
 
 @dataclass
@@ -100,14 +101,15 @@ def month_load(profile_ids: list[int], now: datetime | None = None) -> dict[int,
         return {}
     rows = db.session.execute(
         sa.select(ExpertRequest.profile_id, sa.func.count())
-        .where(ExpertRequest.profile_id.in_(profile_ids),
-               ExpertRequest.accepted_at >= month_start(now))
-        .group_by(ExpertRequest.profile_id)).all()
+        .where(
+            ExpertRequest.profile_id.in_(profile_ids), ExpertRequest.accepted_at >= month_start(now)
+        )
+        .group_by(ExpertRequest.profile_id)
+    ).all()
     return dict(rows)
 
 
-def activity_for(profiles: list[ExpertProfile], now: datetime | None = None
-                 ) -> dict[int, Activity]:
+def activity_for(profiles: list[ExpertProfile], now: datetime | None = None) -> dict[int, Activity]:
     """Events spoken at (started, not cancelled), accepted forum answers (visible posts in
     live threads) and completed connections: three grouped queries for any number."""
     now = now or utcnow()
@@ -122,9 +124,13 @@ def activity_for(profiles: list[ExpertProfile], now: datetime | None = None
             rows = db.session.execute(
                 sa.select(EventSpeaker.user_id, sa.func.count(sa.distinct(Event.id)))
                 .join(Event, Event.id == EventSpeaker.event_id)
-                .where(EventSpeaker.user_id.in_(list(by_user)), Event.status != "cancelled",
-                       Event.starts_at <= now)
-                .group_by(EventSpeaker.user_id)).all()
+                .where(
+                    EventSpeaker.user_id.in_(list(by_user)),
+                    Event.status != "cancelled",
+                    Event.starts_at <= now,
+                )
+                .group_by(EventSpeaker.user_id)
+            ).all()
             for user_id, n in rows:
                 result[by_user[user_id]].events_spoken = n
         try:
@@ -135,18 +141,26 @@ def activity_for(profiles: list[ExpertProfile], now: datetime | None = None
             rows = db.session.execute(
                 sa.select(Post.author_id, sa.func.count())
                 .join(Thread, Thread.accepted_post_id == Post.id)
-                .where(Post.author_id.in_(list(by_user)), Thread.deleted_at.is_(None),
-                       Post.deleted_at.is_(None), Post.hidden_at.is_(None))
-                .group_by(Post.author_id)).all()
+                .where(
+                    Post.author_id.in_(list(by_user)),
+                    Thread.deleted_at.is_(None),
+                    Post.deleted_at.is_(None),
+                    Post.hidden_at.is_(None),
+                )
+                .group_by(Post.author_id)
+            ).all()
             for user_id, n in rows:
                 result[by_user[user_id]].answers_accepted = n
     ids = list(result)
     if ids:
         rows = db.session.execute(
             sa.select(ExpertRequest.profile_id, sa.func.count())
-            .where(ExpertRequest.profile_id.in_(ids),
-                   ExpertRequest.state == RequestState.COMPLETED.value)
-            .group_by(ExpertRequest.profile_id)).all()
+            .where(
+                ExpertRequest.profile_id.in_(ids),
+                ExpertRequest.state == RequestState.COMPLETED.value,
+            )
+            .group_by(ExpertRequest.profile_id)
+        ).all()
         for profile_id, n in rows:
             result[profile_id].connections_completed = n
     return result
@@ -154,18 +168,26 @@ def activity_for(profiles: list[ExpertProfile], now: datetime | None = None
 
 def _listed():
     """Profiles in the directory: outside ones, and those of active accounts."""
-    return sa.or_(ExpertProfile.user_id.is_(None),
-                  ExpertProfile.user_id.in_(sa.select(User.id).where(User.active.is_(True))))
+    return sa.or_(
+        ExpertProfile.user_id.is_(None),
+        ExpertProfile.user_id.in_(sa.select(User.id).where(User.active.is_(True))),
+    )
 
 
 def _candidates(filters: Filters) -> list[ExpertProfile]:
     query = sa.select(ExpertProfile).where(_listed())
     if filters.sector:
-        query = query.where(ExpertProfile.id.in_(
-            sa.select(ExpertSector.profile_id).where(ExpertSector.sector == filters.sector)))
+        query = query.where(
+            ExpertProfile.id.in_(
+                sa.select(ExpertSector.profile_id).where(ExpertSector.sector == filters.sector)
+            )
+        )
     if filters.state:
-        query = query.where(ExpertProfile.id.in_(
-            sa.select(ExpertState.profile_id).where(ExpertState.state == filters.state)))
+        query = query.where(
+            ExpertProfile.id.in_(
+                sa.select(ExpertState.profile_id).where(ExpertState.state == filters.state)
+            )
+        )
     if filters.availability:
         query = query.where(ExpertProfile.availability == filters.availability)
     if filters.topics or filters.tags:
@@ -173,10 +195,13 @@ def _candidates(filters: Filters) -> list[ExpertProfile]:
         # in search_text, which holds them; the exact check is done when scoring.
         conditions = []
         if filters.topics:
-            conditions.append(ExpertProfile.id.in_(
-                sa.select(profile_topics.c.profile_id)
-                .join(CoachingTopic, CoachingTopic.id == profile_topics.c.topic_id)
-                .where(CoachingTopic.slug.in_(filters.topics))))
+            conditions.append(
+                ExpertProfile.id.in_(
+                    sa.select(profile_topics.c.profile_id)
+                    .join(CoachingTopic, CoachingTopic.id == profile_topics.c.topic_id)
+                    .where(CoachingTopic.slug.in_(filters.topics))
+                )
+            )
         for tag in filters.tags:
             conditions.append(ExpertProfile.search_text.contains(tag, autoescape=True))
         query = query.where(sa.or_(*conditions))
@@ -187,8 +212,13 @@ def _candidates(filters: Filters) -> list[ExpertProfile]:
 
 
 def score(profile: ExpertProfile, filters: Filters, load: int) -> int:
-    expertise = " ".join([*(t.label.lower() for t in profile.topics),
-                          *(t.slug for t in profile.topics), *profile.tags])
+    expertise = " ".join(
+        [
+            *(t.label.lower() for t in profile.topics),
+            *(t.slug for t in profile.topics),
+            *profile.tags,
+        ]
+    )
     headline = f"{profile.name} {profile.title} {profile.organization}".lower()
     total = 0
     for word in filters.words:
@@ -211,8 +241,9 @@ def _has_expertise(profile: ExpertProfile, filters: Filters) -> bool:
     if not (filters.topics or filters.tags):
         return True
     slugs = {t.slug for t in profile.topics}
-    return (any(t in slugs for t in filters.topics)
-            or any(t in profile.tags or t in slugs for t in filters.tags))
+    return any(t in slugs for t in filters.topics) or any(
+        t in profile.tags or t in slugs for t in filters.tags
+    )
 
 
 def directory(filters: Filters, page: int = 1, now: datetime | None = None) -> DirectoryPage:
@@ -220,17 +251,27 @@ def directory(filters: Filters, page: int = 1, now: datetime | None = None) -> D
     candidates = [p for p in _candidates(filters) if _has_expertise(p, filters)]
     ids = [p.id for p in candidates]
     loads = month_load(ids, now)
-    completed = dict(db.session.execute(
-        sa.select(ExpertRequest.profile_id, sa.func.count())
-        .where(ExpertRequest.profile_id.in_(ids),
-               ExpertRequest.state == RequestState.COMPLETED.value)
-        .group_by(ExpertRequest.profile_id)).all()) if ids else {}
-    ranked = sorted(((score(p, filters, loads.get(p.id, 0)), p) for p in candidates),
-                    key=lambda sp: (-sp[0], -completed.get(sp[1].id, 0), sp[1].name.lower(),
-                                    sp[1].id))
+    completed = (
+        dict(
+            db.session.execute(
+                sa.select(ExpertRequest.profile_id, sa.func.count())
+                .where(
+                    ExpertRequest.profile_id.in_(ids),
+                    ExpertRequest.state == RequestState.COMPLETED.value,
+                )
+                .group_by(ExpertRequest.profile_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    ranked = sorted(
+        ((score(p, filters, loads.get(p.id, 0)), p) for p in candidates),
+        key=lambda sp: (-sp[0], -completed.get(sp[1].id, 0), sp[1].name.lower(), sp[1].id),
+    )
     pages = max(1, -(-len(ranked) // PAGE_SIZE))
     page = min(max(page, 1), pages)
-    chosen = ranked[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    chosen = ranked[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     activity = activity_for([p for _, p in chosen], now)
     cards = [Card(p, s, activity[p.id], loads.get(p.id, 0)) for s, p in chosen]
     return DirectoryPage(cards, len(ranked), page, pages)
@@ -242,9 +283,13 @@ def card_for(profile: ExpertProfile, now: datetime | None = None) -> Card:
 
 
 def all_topics() -> list[CoachingTopic]:
-    return list(db.session.execute(sa.select(CoachingTopic).where(
-        CoachingTopic.active.is_(True)).order_by(CoachingTopic.position,
-                                                 CoachingTopic.label)).scalars())
+    return list(
+        db.session.execute(
+            sa.select(CoachingTopic)
+            .where(CoachingTopic.active.is_(True))
+            .order_by(CoachingTopic.position, CoachingTopic.label)
+        ).scalars()
+    )
 
 
 # ---------------------------------------------------------------- requests
@@ -252,7 +297,8 @@ def all_topics() -> list[CoachingTopic]:
 
 def _requests_query():
     return sa.select(ExpertRequest).options(
-        selectinload(ExpertRequest.profile).selectinload(ExpertProfile.user))
+        selectinload(ExpertRequest.profile).selectinload(ExpertProfile.user)
+    )
 
 
 def requests_for(user: User, limit: int = 200) -> dict[str, list[ExpertRequest]]:
@@ -260,23 +306,44 @@ def requests_for(user: User, limit: int = 200) -> dict[str, list[ExpertRequest]]
     profile or profiles they maintain) and, for coaches, their coalitions'."""
     from cop.coalitions.permissions import coached_coalition_ids
 
-    made = list(db.session.execute(_requests_query().where(
-        ExpertRequest.requester_id == user.id).order_by(
-        ExpertRequest.created_at.desc(), ExpertRequest.id.desc()).limit(limit)).scalars())
-    answering = list(db.session.execute(_requests_query().join(
-        ExpertProfile, ExpertProfile.id == ExpertRequest.profile_id).where(
-        sa.or_(ExpertProfile.user_id == user.id,
-               sa.and_(ExpertProfile.user_id.is_(None), ExpertProfile.maintainer_id == user.id)))
-        .order_by(ExpertRequest.created_at.desc(), ExpertRequest.id.desc())
-        .limit(limit)).scalars())
+    made = list(
+        db.session.execute(
+            _requests_query()
+            .where(ExpertRequest.requester_id == user.id)
+            .order_by(ExpertRequest.created_at.desc(), ExpertRequest.id.desc())
+            .limit(limit)
+        ).scalars()
+    )
+    answering = list(
+        db.session.execute(
+            _requests_query()
+            .join(ExpertProfile, ExpertProfile.id == ExpertRequest.profile_id)
+            .where(
+                sa.or_(
+                    ExpertProfile.user_id == user.id,
+                    sa.and_(
+                        ExpertProfile.user_id.is_(None), ExpertProfile.maintainer_id == user.id
+                    ),
+                )
+            )
+            .order_by(ExpertRequest.created_at.desc(), ExpertRequest.id.desc())
+            .limit(limit)
+        ).scalars()
+    )
     coalitions: list[ExpertRequest] = []
     coached = coached_coalition_ids(user)
     if coached:
         seen = {r.id for r in made + answering}
-        coalitions = [r for r in db.session.execute(_requests_query().where(
-            ExpertRequest.coalition_id.in_(coached)).order_by(
-            ExpertRequest.created_at.desc(), ExpertRequest.id.desc()).limit(limit)).scalars()
-            if r.id not in seen]
+        coalitions = [
+            r
+            for r in db.session.execute(
+                _requests_query()
+                .where(ExpertRequest.coalition_id.in_(coached))
+                .order_by(ExpertRequest.created_at.desc(), ExpertRequest.id.desc())
+                .limit(limit)
+            ).scalars()
+            if r.id not in seen
+        ]
     return {"made": made, "answering": answering, "coalitions": coalitions}
 
 
@@ -305,17 +372,30 @@ class Report:
 
 
 def _report_rows(scope):
-    query = (sa.select(ExpertRequest.id, ExpertRequest.state, ExpertRequest.created_at,
-                       ExpertRequest.answered_at, ExpertRequest.accepted_at,
-                       ExpertRequest.closed_at, ExpertRequest.followup_helped,
-                       Coalition.name.label("coalition"), ExpertProfile.name.label("expert"))
-             .join(Coalition, Coalition.id == ExpertRequest.coalition_id)
-             .join(ExpertProfile, ExpertProfile.id == ExpertRequest.profile_id)
-             .order_by(ExpertRequest.created_at, ExpertRequest.id))
+    query = (
+        sa.select(
+            ExpertRequest.id,
+            ExpertRequest.state,
+            ExpertRequest.created_at,
+            ExpertRequest.answered_at,
+            ExpertRequest.accepted_at,
+            ExpertRequest.closed_at,
+            ExpertRequest.followup_helped,
+            Coalition.name.label("coalition"),
+            ExpertProfile.name.label("expert"),
+        )
+        .join(Coalition, Coalition.id == ExpertRequest.coalition_id)
+        .join(ExpertProfile, ExpertProfile.id == ExpertRequest.profile_id)
+        .order_by(ExpertRequest.created_at, ExpertRequest.id)
+    )
     if scope is not None:
         coalition_ids, user_id = scope
-        query = query.where(sa.or_(ExpertRequest.coalition_id.in_(coalition_ids),
-                                   ExpertProfile.maintainer_id == user_id))
+        query = query.where(
+            sa.or_(
+                ExpertRequest.coalition_id.in_(coalition_ids),
+                ExpertProfile.maintainer_id == user_id,
+            )
+        )
     return db.session.execute(query).all()
 
 
@@ -344,24 +424,52 @@ def report(scope) -> Report:
     return Report(
         states=states,
         by_quarter=[(q, dict(c), sum(c.values())) for q, c in sorted(quarters.items())],
-        answered=answered, accepted=accepted,
+        answered=answered,
+        accepted=accepted,
         median_hours=round(statistics.median(hours), 1) if hours else None,
         mean_hours=round(statistics.fmean(hours), 1) if hours else None,
-        per_coalition=sorted(((k, v["completed"], v["all"]) for k, v in per_coalition.items()),
-                             key=lambda r: (-r[1], r[0])),
-        per_expert=sorted(((k, v["completed"], v["all"]) for k, v in per_expert.items()),
-                          key=lambda r: (-r[1], r[0])),
-        total=len(rows))
+        per_coalition=sorted(
+            ((k, v["completed"], v["all"]) for k, v in per_coalition.items()),
+            key=lambda r: (-r[1], r[0]),
+        ),
+        per_expert=sorted(
+            ((k, v["completed"], v["all"]) for k, v in per_expert.items()),
+            key=lambda r: (-r[1], r[0]),
+        ),
+        total=len(rows),
+    )
 
 
-CSV_HEADER = ["request", "created_at", "quarter", "state", "coalition", "expert",
-              "hours_to_first_answer", "accepted", "closed_at", "helped"]
+CSV_HEADER = [
+    "request",
+    "created_at",
+    "quarter",
+    "state",
+    "coalition",
+    "expert",
+    "hours_to_first_answer",
+    "accepted",
+    "closed_at",
+    "helped",
+]
 
 
 def report_csv_rows(scope):
     for row in _report_rows(scope):
-        hours = (round((row.answered_at - row.created_at).total_seconds() / 3600, 1)
-                 if row.answered_at else None)
-        yield [row.id, row.created_at, quarter_of(row.created_at),
-               STATE_LABELS[RequestState(row.state)], row.coalition, row.expert, hours,
-               row.accepted_at is not None, row.closed_at, row.followup_helped or ""]
+        hours = (
+            round((row.answered_at - row.created_at).total_seconds() / 3600, 1)
+            if row.answered_at
+            else None
+        )
+        yield [
+            row.id,
+            row.created_at,
+            quarter_of(row.created_at),
+            STATE_LABELS[RequestState(row.state)],
+            row.coalition,
+            row.expert,
+            hours,
+            row.accepted_at is not None,
+            row.closed_at,
+            row.followup_helped or "",
+        ]

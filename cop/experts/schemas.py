@@ -42,10 +42,12 @@ class ExpertSchema(Schema):
     title = fields.String()
     bio = fields.String(metadata={"description": "markdown"})
     bio_html = fields.String(metadata={"description": "sanitised HTML, rendered on save"})
-    outside = fields.Boolean(attribute="is_outside",
-                             metadata={"description": "someone outside cop (no account)"})
-    topics = fields.Function(lambda p: [t.slug for t in p.topics],
-                             metadata={"description": "coaching topic slugs"})
+    outside = fields.Boolean(
+        attribute="is_outside", metadata={"description": "someone outside cop (no account)"}
+    )
+    topics = fields.Function(
+        lambda p: [t.slug for t in p.topics], metadata={"description": "coaching topic slugs"}
+    )
     tags = fields.List(fields.String())
     sectors = fields.List(fields.String())
     states = fields.List(fields.String())
@@ -62,7 +64,8 @@ class CardSchema(Schema):
     activity = fields.Nested(ActivitySchema)
     at_capacity = fields.Boolean()
     takes_requests = fields.Boolean(
-        metadata={"description": "members may ask directly (else only through a coach)"})
+        metadata={"description": "members may ask directly (else only through a coach)"}
+    )
 
 
 class DirectoryPageSchema(Schema):
@@ -78,8 +81,7 @@ class DirectoryQuerySchema(Schema):
     tag = fields.List(fields.String(validate=validate.Length(max=40)), load_default=list)
     sector = fields.String(load_default="", validate=validate.OneOf(["", *SECTORS]))
     state = fields.String(load_default="", validate=validate.OneOf(["", *STATES]))
-    availability = fields.String(load_default="",
-                                 validate=validate.OneOf(["", *AVAILABILITIES]))
+    availability = fields.String(load_default="", validate=validate.OneOf(["", *AVAILABILITIES]))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
 
 
@@ -89,8 +91,7 @@ class ProfileInputSchema(Schema):
     name = fields.String(validate=validate.Length(max=NAME_MAX))
     organization = fields.String(validate=validate.Length(max=ORG_MAX))
     title = fields.String(validate=validate.Length(max=TITLE_MAX))
-    bio = fields.String(validate=validate.Length(max=BIO_MAX),
-                        metadata={"description": "markdown"})
+    bio = fields.String(validate=validate.Length(max=BIO_MAX), metadata={"description": "markdown"})
     topics = fields.List(fields.String(), metadata={"description": "coaching topic slugs"})
     tags = fields.List(fields.String())
     sectors = fields.List(fields.String(validate=validate.OneOf(SECTORS)))
@@ -139,8 +140,11 @@ class RequestSchema(Schema):
 
 
 class RequestCreateSchema(Schema):
-    coalition = fields.String(required=True, validate=validate.Length(min=1, max=80),
-                              metadata={"description": "the slug of the coalition"})
+    coalition = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=80),
+        metadata={"description": "the slug of the coalition"},
+    )
     need = fields.String(required=True, validate=validate.Length(max=NEED_MAX))
     needed_by = fields.Date(load_default=None, allow_none=True)
 
@@ -159,5 +163,7 @@ class FollowUpSchema(Schema):
 class RequestListSchema(Schema):
     made = fields.List(fields.Nested(RequestSchema))
     answering = fields.List(fields.Nested(RequestSchema))
-    coalitions = fields.List(fields.Nested(RequestSchema),
-                             metadata={"description": "coaches: their coalitions' requests"})
+    coalitions = fields.List(
+        fields.Nested(RequestSchema),
+        metadata={"description": "coaches: their coalitions' requests"},
+    )

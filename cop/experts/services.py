@@ -66,19 +66,35 @@ R = RequestState
 # it); "requester" is the person who asked or a coach of the coalition. Admins may take any
 # step. Anything not listed (completing a declined request, skipping "scheduled") is refused.
 TRANSITIONS: dict[RequestState, dict[str, tuple[str, ...]]] = {
-    R.REQUESTED: {R.ACCEPTED: ("expert",), R.DECLINED: ("expert",),
-                  R.CLOSED: ("requester",)},
+    R.REQUESTED: {R.ACCEPTED: ("expert",), R.DECLINED: ("expert",), R.CLOSED: ("requester",)},
     R.ACCEPTED: {R.SCHEDULED: ("expert", "requester"), R.CLOSED: ("expert", "requester")},
     R.SCHEDULED: {R.COMPLETED: ("expert", "requester"), R.CLOSED: ("expert", "requester")},
     R.DECLINED: {},
     R.COMPLETED: {},
     R.CLOSED: {},
 }
-ACTION_LABELS = {R.ACCEPTED: "Accept", R.DECLINED: "Decline", R.SCHEDULED: "Mark scheduled",
-                 R.COMPLETED: "Mark completed", R.CLOSED: "Close without a meeting"}
+ACTION_LABELS = {
+    R.ACCEPTED: "Accept",
+    R.DECLINED: "Decline",
+    R.SCHEDULED: "Mark scheduled",
+    R.COMPLETED: "Mark completed",
+    R.CLOSED: "Close without a meeting",
+}
 TAG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-PROFILE_FIELDS = ("name", "organization", "title", "bio", "topics", "tags", "sectors",
-                  "states", "languages", "help_modes", "availability", "monthly_capacity")
+PROFILE_FIELDS = (
+    "name",
+    "organization",
+    "title",
+    "bio",
+    "topics",
+    "tags",
+    "sectors",
+    "states",
+    "languages",
+    "help_modes",
+    "availability",
+    "monthly_capacity",
+)
 
 
 def path_for(endpoint: str, **values: Any) -> str:
@@ -95,8 +111,12 @@ def _text(values: dict, key: str, label: str, limit: int, *, required: bool = Fa
     if required and not value:
         raise ServiceError(f"{label} is required.", field=key, status=422, code="invalid")
     if len(value) > limit:
-        raise ServiceError(f"{label} is too long (at most {limit:,} characters).", field=key,
-                           status=422, code="invalid")
+        raise ServiceError(
+            f"{label} is too long (at most {limit:,} characters).",
+            field=key,
+            status=422,
+            code="invalid",
+        )
     return value
 
 
@@ -135,9 +155,17 @@ def check_profile(values: dict[str, Any]) -> dict[str, Any]:
     }
     slugs = _str_list(values, "topics")
     ensure_default_topics(commit=False)
-    topics = list(db.session.execute(sa.select(CoachingTopic).where(
-        CoachingTopic.slug.in_(slugs), CoachingTopic.active.is_(True))).scalars()) \
-        if slugs else []
+    topics = (
+        list(
+            db.session.execute(
+                sa.select(CoachingTopic).where(
+                    CoachingTopic.slug.in_(slugs), CoachingTopic.active.is_(True)
+                )
+            ).scalars()
+        )
+        if slugs
+        else []
+    )
     if len(topics) != len(slugs):
         raise _invalid("Choose areas of expertise from the list.", "topics")
     clean["topics"] = sorted(topics, key=lambda t: (t.position, t.label))
@@ -146,8 +174,11 @@ def check_profile(values: dict[str, Any]) -> dict[str, Any]:
     for raw in _str_list(values, "tags"):
         tag = normalise_tag(raw)
         if not tag or len(tag) > TAG_MAX or not TAG_RE.match(tag):
-            raise _invalid(f"Tags are words or short phrases of at most {TAG_MAX} letters, "
-                           "digits and hyphens.", "tags")
+            raise _invalid(
+                f"Tags are words or short phrases of at most {TAG_MAX} letters, "
+                "digits and hyphens.",
+                "tags",
+            )
         if tag not in tags:
             tags.append(tag)
     if len(tags) > TAGS_MAX:
@@ -164,8 +195,9 @@ def check_profile(values: dict[str, Any]) -> dict[str, Any]:
     clean["states"] = sorted(set(states))
     languages = _str_list(values, "languages")
     if len(languages) > LANGUAGES_MAX or any(len(x) > LANGUAGE_MAX for x in languages):
-        raise _invalid(f"At most {LANGUAGES_MAX} languages of {LANGUAGE_MAX} characters.",
-                       "languages")
+        raise _invalid(
+            f"At most {LANGUAGES_MAX} languages of {LANGUAGE_MAX} characters.", "languages"
+        )
     clean["languages"] = languages
     modes = _str_list(values, "help_modes")
     if any(m not in {x.value for x in HelpMode} for m in modes):
@@ -176,10 +208,14 @@ def check_profile(values: dict[str, Any]) -> dict[str, Any]:
         raise _invalid("Choose open, limited or not now.", "availability")
     clean["availability"] = availability
     capacity = values.get("monthly_capacity", 2)
-    if isinstance(capacity, bool) or not isinstance(capacity, int) \
-            or not 0 <= capacity <= CAPACITY_MAX:
-        raise _invalid(f"The monthly capacity is a number from 0 to {CAPACITY_MAX}.",
-                       "monthly_capacity")
+    if (
+        isinstance(capacity, bool)
+        or not isinstance(capacity, int)
+        or not 0 <= capacity <= CAPACITY_MAX
+    ):
+        raise _invalid(
+            f"The monthly capacity is a number from 0 to {CAPACITY_MAX}.", "monthly_capacity"
+        )
     clean["monthly_capacity"] = capacity
     return clean
 
@@ -189,8 +225,17 @@ def _plain(html: str) -> str:
 
 
 def _apply(profile: ExpertProfile, clean: dict[str, Any]) -> None:
-    for key in ("name", "organization", "title", "bio", "tags", "languages", "help_modes",
-                "availability", "monthly_capacity"):
+    for key in (
+        "name",
+        "organization",
+        "title",
+        "bio",
+        "tags",
+        "languages",
+        "help_modes",
+        "availability",
+        "monthly_capacity",
+    ):
         setattr(profile, key, clean[key])
     profile.bio_html = render_markdown(clean["bio"])  # rendered once, on save
     profile.topics = clean["topics"]
@@ -198,18 +243,33 @@ def _apply(profile: ExpertProfile, clean: dict[str, Any]) -> None:
     profile.sector_rows = [keep.get(s) or ExpertSector(sector=s) for s in clean["sectors"]]
     keep_states = {r.state: r for r in profile.state_rows}
     profile.state_rows = [keep_states.get(s) or ExpertState(state=s) for s in clean["states"]]
-    parts = [clean["name"], clean["organization"], clean["title"], " ".join(clean["tags"]),
-             " ".join(f"{t.label} {t.slug}" for t in clean["topics"]), " ".join(clean["languages"]),
-             _plain(profile.bio_html)]
+    parts = [
+        clean["name"],
+        clean["organization"],
+        clean["title"],
+        " ".join(clean["tags"]),
+        " ".join(f"{t.label} {t.slug}" for t in clean["topics"]),
+        " ".join(clean["languages"]),
+        _plain(profile.bio_html),
+    ]
     profile.search_text = " \n".join(p for p in parts if p).lower()
 
 
 def profile_values(profile: ExpertProfile) -> dict[str, Any]:
-    return {"name": profile.name, "organization": profile.organization, "title": profile.title,
-            "bio": profile.bio, "topics": [t.slug for t in profile.topics], "tags": profile.tags,
-            "sectors": profile.sectors, "states": profile.states,
-            "languages": profile.languages, "help_modes": profile.help_modes,
-            "availability": profile.availability, "monthly_capacity": profile.monthly_capacity}
+    return {
+        "name": profile.name,
+        "organization": profile.organization,
+        "title": profile.title,
+        "bio": profile.bio,
+        "topics": [t.slug for t in profile.topics],
+        "tags": profile.tags,
+        "sectors": profile.sectors,
+        "states": profile.states,
+        "languages": profile.languages,
+        "help_modes": profile.help_modes,
+        "availability": profile.availability,
+        "monthly_capacity": profile.monthly_capacity,
+    }
 
 
 def _snapshot(profile: ExpertProfile) -> dict[str, Any]:
@@ -223,8 +283,14 @@ def save_own_profile(actor: User, values: dict[str, Any]) -> ExpertProfile:
     if not can_have_own_profile(actor):
         raise PermissionDenied("Only experts with an account keep their own profile.")
     profile = own_profile(actor)
-    merged = {**(profile_values(profile) if profile else {"name": actor.name,
-              "organization": actor.organization, "title": actor.title}), **values}
+    merged = {
+        **(
+            profile_values(profile)
+            if profile
+            else {"name": actor.name, "organization": actor.organization, "title": actor.title}
+        ),
+        **values,
+    }
     clean = check_profile(merged)
     if profile is None:
         profile = ExpertProfile(user_id=actor.id, name=clean["name"])
@@ -259,8 +325,7 @@ def update_profile(actor: User, profile: ExpertProfile, values: dict[str, Any]) 
     clean = check_profile({**profile_values(profile), **values})
     before = _snapshot(profile)
     _apply(profile, clean)
-    audit.record(actor, "expert_profile.update", profile, before=before,
-                 after=_snapshot(profile))
+    audit.record(actor, "expert_profile.update", profile, before=before, after=_snapshot(profile))
     db.session.commit()
     return profile
 
@@ -269,8 +334,7 @@ def update_profile(actor: User, profile: ExpertProfile, values: dict[str, Any]) 
 
 
 def request_url(req: ExpertRequest, anchor: str = "") -> str:
-    return path_for("experts.request_detail", request_id=req.id) + (f"#{anchor}" if anchor
-                                                                     else "")
+    return path_for("experts.request_detail", request_id=req.id) + (f"#{anchor}" if anchor else "")
 
 
 def _parties(req: ExpertRequest) -> list[User]:
@@ -280,8 +344,9 @@ def _parties(req: ExpertRequest) -> list[User]:
     return people
 
 
-def create_request(actor: User, profile: ExpertProfile, values: dict[str, Any], *,
-                   now: datetime | None = None) -> ExpertRequest:
+def create_request(
+    actor: User, profile: ExpertProfile, values: dict[str, Any], *, now: datetime | None = None
+) -> ExpertRequest:
     """A coalition member (or a coach on the coalition's behalf) asks for an introduction."""
     from cop.experts.queries import month_load
 
@@ -290,12 +355,14 @@ def create_request(actor: User, profile: ExpertProfile, values: dict[str, Any], 
         if not answerers(profile):
             raise Conflict("Nobody answers requests for this profile now; ask a coach.")
         raise PermissionDenied("You may not request an introduction to this expert.")
-    if not is_staff(actor) and not takes_member_requests(profile, month_load([profile.id],
-                                                                            now).get(profile.id,
-                                                                                     0)):
-        raise Conflict(f"{profile.name} is not taking requests now (not available or at "
-                       "capacity this month). Your coach can still ask on your behalf.",
-                       field="need")
+    if not is_staff(actor) and not takes_member_requests(
+        profile, month_load([profile.id], now).get(profile.id, 0)
+    ):
+        raise Conflict(
+            f"{profile.name} is not taking requests now (not available or at "
+            "capacity this month). Your coach can still ask on your behalf.",
+            field="need",
+        )
     coalition_id = values.get("coalition_id")
     coalition = None
     if isinstance(coalition_id, int) and not isinstance(coalition_id, bool):
@@ -309,21 +376,38 @@ def create_request(actor: User, profile: ExpertProfile, values: dict[str, Any], 
             raise _invalid("Give the date as YYYY-MM-DD.", "needed_by")
         if needed_by < now.date():
             raise _invalid("The date you need it by has passed.", "needed_by")
-    req = ExpertRequest(profile=profile, coalition=coalition, requester_id=actor.id,
-                        on_behalf=is_staff(actor), need=need, needed_by=needed_by,
-                        state=R.REQUESTED.value, created_at=now, updated_at=now)
+    req = ExpertRequest(
+        profile=profile,
+        coalition=coalition,
+        requester_id=actor.id,
+        on_behalf=is_staff(actor),
+        need=need,
+        needed_by=needed_by,
+        state=R.REQUESTED.value,
+        created_at=now,
+        updated_at=now,
+    )
     db.session.add(req)
-    req.changes.append(RequestChange(actor_id=actor.id, from_state=None,
-                                     to_state=R.REQUESTED.value, created_at=now))
+    req.changes.append(
+        RequestChange(
+            actor_id=actor.id, from_state=None, to_state=R.REQUESTED.value, created_at=now
+        )
+    )
     db.session.flush()
     for_whom = "" if profile.user_id else f" (for {profile.name}, whose profile you maintain)"
     notifications.notify_many(
-        answerers(profile), "expert_request", actor=actor, subject_type="expert_request",
-        subject_id=req.id, url=request_url(req),
+        answerers(profile),
+        "expert_request",
+        actor=actor,
+        subject_type="expert_request",
+        subject_id=req.id,
+        url=request_url(req),
         text=f"{actor.name} of {coalition.name} asks for an introduction{for_whom}",
-        excerpt=need[:300])
-    audit.record(actor, "expert_request.create", req, profile_id=profile.id,
-                 coalition=coalition.slug)
+        excerpt=need[:300],
+    )
+    audit.record(
+        actor, "expert_request.create", req, profile_id=profile.id, coalition=coalition.slug
+    )
     db.session.commit()
     return req
 
@@ -331,15 +415,28 @@ def create_request(actor: User, profile: ExpertProfile, values: dict[str, Any], 
 def _refuse_transition(req: ExpertRequest, to_state: str) -> Conflict:
     current = RequestState(req.state)
     allowed = [STATE_LABELS[s].lower() for s in TRANSITIONS[current]]
-    target = STATE_LABELS.get(RequestState(to_state), to_state) if to_state in {
-        s.value for s in RequestState} else repr(to_state)
+    target = (
+        STATE_LABELS.get(RequestState(to_state), to_state)
+        if to_state in {s.value for s in RequestState}
+        else repr(to_state)
+    )
     follows = ("it can go on to: " + ", ".join(allowed)) if allowed else "it is closed"
-    return Conflict(f"A {STATE_LABELS[current].lower()} request cannot become "
-                    f"{str(target).lower()}: {follows}.", field="state")
+    return Conflict(
+        f"A {STATE_LABELS[current].lower()} request cannot become "
+        f"{str(target).lower()}: {follows}.",
+        field="state",
+    )
 
 
-def change_state(actor: User, req: ExpertRequest, to_state: str, *, note: str = "",
-                 meeting_on: date | None = None, now: datetime | None = None) -> ExpertRequest:
+def change_state(
+    actor: User,
+    req: ExpertRequest,
+    to_state: str,
+    *,
+    note: str = "",
+    meeting_on: date | None = None,
+    now: datetime | None = None,
+) -> ExpertRequest:
     """Move a request one step along TRANSITIONS; the other side hears about it."""
     now = now or utcnow()
     if not can_view_request(actor, req):
@@ -349,8 +446,9 @@ def change_state(actor: User, req: ExpertRequest, to_state: str, *, note: str = 
     if not can_change_state(actor, req, to_state):
         raise PermissionDenied("Only the other side of the request can take this step.")
     note = _text({"note": note}, "note", "The note", NOTE_MAX)
-    if meeting_on is not None and (not isinstance(meeting_on, date)
-                                   or isinstance(meeting_on, datetime)):
+    if meeting_on is not None and (
+        not isinstance(meeting_on, date) or isinstance(meeting_on, datetime)
+    ):
         raise _invalid("Give the meeting date as YYYY-MM-DD.", "meeting_on")
     before = req.state
     req.state = to_state
@@ -365,32 +463,47 @@ def change_state(actor: User, req: ExpertRequest, to_state: str, *, note: str = 
         req.meeting_on = meeting_on
     if to_state in (R.COMPLETED, R.CLOSED, R.DECLINED):
         req.closed_at = now
-    req.changes.append(RequestChange(actor_id=actor.id, from_state=before, to_state=to_state,
-                                     note=note, created_at=now))
+    req.changes.append(
+        RequestChange(
+            actor_id=actor.id, from_state=before, to_state=to_state, note=note, created_at=now
+        )
+    )
     label = STATE_LABELS[RequestState(to_state)].lower()
     notifications.notify_many(
-        _parties(req), "expert_request", actor=actor, subject_type="expert_request",
-        subject_id=req.id, url=request_url(req),
+        _parties(req),
+        "expert_request",
+        actor=actor,
+        subject_type="expert_request",
+        subject_id=req.id,
+        url=request_url(req),
         text=f"{actor.name} marked the introduction to {req.profile.name} {label}",
-        excerpt=note[:300] or None)
+        excerpt=note[:300] or None,
+    )
     if to_state == R.COMPLETED and req.requester is not None:
         notifications.notify(
-            req.requester, "expert_followup", actor=None, subject_type="expert_request",
-            subject_id=req.id, url=request_url(req, "follow-up"),
-            text=f"Did the connection with {req.profile.name} help? One question")
+            req.requester,
+            "expert_followup",
+            actor=None,
+            subject_type="expert_request",
+            subject_id=req.id,
+            url=request_url(req, "follow-up"),
+            text=f"Did the connection with {req.profile.name} help? One question",
+        )
     audit.record(actor, "expert_request.state", req, before=before, after=to_state)
     db.session.commit()
     return req
 
 
-def answer_followup(actor: User, req: ExpertRequest, helped: str, changed: str, *,
-                    now: datetime | None = None) -> ExpertRequest:
+def answer_followup(
+    actor: User, req: ExpertRequest, helped: str, changed: str, *, now: datetime | None = None
+) -> ExpertRequest:
     """The requester's one answer after a completed connection: did it help, what changed."""
     if not can_view_request(actor, req):
         raise NotFound("No such request.")
     if req.state != R.COMPLETED:
-        raise Conflict("The follow-up question comes once the connection is completed.",
-                       field="helped")
+        raise Conflict(
+            "The follow-up question comes once the connection is completed.", field="helped"
+        )
     if not can_answer_followup(actor, req):
         if req.followup_at is not None:
             raise Conflict("The follow-up question is already answered.", field="helped")

@@ -50,8 +50,13 @@ def error_list(form) -> list[tuple[str, str, str]]:
     for f in form:
         if f.type == "CSRFTokenField":
             if f.errors:
-                found.append(("", "", "The form expired or was not sent from this site. "
-                                      "Please submit it again."))
+                found.append(
+                    (
+                        "",
+                        "",
+                        "The form expired or was not sent from this site. Please submit it again.",
+                    )
+                )
             continue
         found.extend((f.id, str(f.label.text), m) for m in f.errors if isinstance(m, str))
     return found
@@ -60,16 +65,19 @@ def error_list(form) -> list[tuple[str, str, str]]:
 def _filters() -> queries.Filters:
     args = request.args
     topics = {t.slug for t in queries.all_topics()}
-    sector, state, availability = (args.get("sector", ""), args.get("state", "").upper(),
-                                   args.get("availability", ""))
+    sector, state, availability = (
+        args.get("sector", ""),
+        args.get("state", "").upper(),
+        args.get("availability", ""),
+    )
     return queries.Filters(
         q=(args.get("q") or "").strip()[:100],
         topics=[t for t in args.getlist("topic") if t in topics][:10],
         tags=[t for t in (services.normalise_tag(x)[:40] for x in args.getlist("tag")) if t][:10],
         sector=sector if sector in {s.value for s in SECTOR_LABELS} else "",
         state=state if state in STATES else "",
-        availability=availability if availability in {a.value for a in AVAILABILITY_LABELS}
-        else "")
+        availability=availability if availability in {a.value for a in AVAILABILITY_LABELS} else "",
+    )
 
 
 # ---------------------------------------------------------------- directory and profiles
@@ -81,19 +89,23 @@ def directory():
     _require_browse()
     filters = _filters()
     page = queries.directory(filters, page=request.args.get("page", 1, type=int))
-    return render_template("experts/directory.html", filters=filters, page=page,
-                           topics=queries.all_topics(), STATES=STATES,
-                           SECTOR_LABELS=SECTOR_LABELS, AVAILABILITY_LABELS=AVAILABILITY_LABELS,
-                           mine=own_profile(current_user) if can_have_own_profile(current_user)
-                           else None)
+    return render_template(
+        "experts/directory.html",
+        filters=filters,
+        page=page,
+        topics=queries.all_topics(),
+        STATES=STATES,
+        SECTOR_LABELS=SECTOR_LABELS,
+        AVAILABILITY_LABELS=AVAILABILITY_LABELS,
+        mine=own_profile(current_user) if can_have_own_profile(current_user) else None,
+    )
 
 
 @bp.get("/<int:profile_id>")
 @login_required
 def profile(profile_id: int):
     expert = get_profile_or_404(current_user, profile_id)
-    return render_template("experts/profile.html", expert=expert,
-                           card=queries.card_for(expert))
+    return render_template("experts/profile.html", expert=expert, card=queries.card_for(expert))
 
 
 def _prepare_profile_form(form: ProfileForm) -> None:
@@ -102,19 +114,36 @@ def _prepare_profile_form(form: ProfileForm) -> None:
 
 
 def _profile_values(form: ProfileForm) -> dict:
-    return {"name": form.name.data, "title": form.title.data or "",
-            "organization": form.organization.data or "", "bio": form.bio.data or "",
-            "topics": form.topics.data or [], "tags": form.tags.data or "",
-            "sectors": form.sectors.data or [], "states": form.states.data or [],
-            "languages": form.languages.data or "", "help_modes": form.help_modes.data or [],
-            "availability": form.availability.data,
-            "monthly_capacity": form.monthly_capacity.data}
+    return {
+        "name": form.name.data,
+        "title": form.title.data or "",
+        "organization": form.organization.data or "",
+        "bio": form.bio.data or "",
+        "topics": form.topics.data or [],
+        "tags": form.tags.data or "",
+        "sectors": form.sectors.data or [],
+        "states": form.states.data or [],
+        "languages": form.languages.data or "",
+        "help_modes": form.help_modes.data or [],
+        "availability": form.availability.data,
+        "monthly_capacity": form.monthly_capacity.data,
+    }
 
 
 def _fill(form: ProfileForm, expert) -> None:
     values = services.profile_values(expert)
-    for key in ("name", "title", "organization", "bio", "topics", "sectors", "states",
-                "help_modes", "availability", "monthly_capacity"):
+    for key in (
+        "name",
+        "title",
+        "organization",
+        "bio",
+        "topics",
+        "sectors",
+        "states",
+        "help_modes",
+        "availability",
+        "monthly_capacity",
+    ):
         getattr(form, key).data = values[key]
     form.tags.data = ", ".join(values["tags"])
     form.languages.data = ", ".join(values["languages"])
@@ -128,7 +157,10 @@ def _profile_form(expert, save, heading: str, cancel: str):
         _fill(form, expert)
     elif request.method == "GET" and can_have_own_profile(current_user):
         form.name.data, form.organization.data, form.title.data = (
-            current_user.name, current_user.organization, current_user.title)
+            current_user.name,
+            current_user.organization,
+            current_user.title,
+        )
     if request.method == "POST":
         if form.validate_on_submit():
             try:
@@ -140,8 +172,14 @@ def _profile_form(expert, save, heading: str, cancel: str):
                 flash("The profile is saved.", "success")
                 return redirect(url_for("experts.profile", profile_id=saved.id), 303)
         status = 400
-    return render_template("experts/edit.html", form=form, expert=expert, heading=heading,
-                           cancel=cancel, error_list=error_list(form)), status
+    return render_template(
+        "experts/edit.html",
+        form=form,
+        expert=expert,
+        heading=heading,
+        cancel=cancel,
+        error_list=error_list(form),
+    ), status
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -150,8 +188,12 @@ def edit_own():
     if not can_have_own_profile(current_user):
         abort(404)
     expert = own_profile(current_user)
-    return _profile_form(expert, lambda values: services.save_own_profile(current_user, values),
-                         "Your expert profile", url_for("experts.directory"))
+    return _profile_form(
+        expert,
+        lambda values: services.save_own_profile(current_user, values),
+        "Your expert profile",
+        url_for("experts.directory"),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -159,8 +201,12 @@ def edit_own():
 def new_outside():
     if not can_create_outside_profile(current_user):
         abort(404)
-    return _profile_form(None, lambda v: services.create_outside_profile(current_user, v),
-                         "Add an expert from outside cop", url_for("experts.directory"))
+    return _profile_form(
+        None,
+        lambda v: services.create_outside_profile(current_user, v),
+        "Add an expert from outside cop",
+        url_for("experts.directory"),
+    )
 
 
 @bp.route("/<int:profile_id>/edit", methods=["GET", "POST"])
@@ -169,9 +215,12 @@ def edit(profile_id: int):
     expert = get_profile_or_404(current_user, profile_id)
     if not can_edit_profile(current_user, expert):
         abort(403)
-    return _profile_form(expert, lambda v: services.update_profile(current_user, expert, v),
-                         f"Edit the profile of {expert.name}",
-                         url_for("experts.profile", profile_id=expert.id))
+    return _profile_form(
+        expert,
+        lambda v: services.update_profile(current_user, expert, v),
+        f"Edit the profile of {expert.name}",
+        url_for("experts.profile", profile_id=expert.id),
+    )
 
 
 # ---------------------------------------------------------------- requests
@@ -201,9 +250,15 @@ def new_request(profile_id: int):
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                req = services.create_request(current_user, expert, {
-                    "coalition_id": form.coalition_id.data, "need": form.need.data,
-                    "needed_by": form.needed_by.data})
+                req = services.create_request(
+                    current_user,
+                    expert,
+                    {
+                        "coalition_id": form.coalition_id.data,
+                        "need": form.need.data,
+                        "needed_by": form.needed_by.data,
+                    },
+                )
             except ServiceError as exc:
                 db.session.rollback()
                 _field_error(form, exc)
@@ -211,8 +266,13 @@ def new_request(profile_id: int):
                 flash(f"Your request is sent to {expert.name}.", "success")
                 return redirect(url_for("experts.request_detail", request_id=req.id), 303)
         status = 400
-    return render_template("experts/request_form.html", form=form, expert=expert, card=card,
-                           error_list=error_list(form)), status
+    return render_template(
+        "experts/request_form.html",
+        form=form,
+        expert=expert,
+        card=card,
+        error_list=error_list(form),
+    ), status
 
 
 @bp.get("/requests")
@@ -226,9 +286,14 @@ def my_requests():
 @login_required
 def request_detail(request_id: int):
     req = get_request_or_404(current_user, request_id)
-    return render_template("experts/request.html", req=req, state_form=StateForm(),
-                           followup_form=FollowUpForm(), ACTION_LABELS=services.ACTION_LABELS,
-                           today=utcnow().date())
+    return render_template(
+        "experts/request.html",
+        req=req,
+        state_form=StateForm(),
+        followup_form=FollowUpForm(),
+        ACTION_LABELS=services.ACTION_LABELS,
+        today=utcnow().date(),
+    )
 
 
 @bp.post("/requests/<int:request_id>/state")
@@ -237,13 +302,23 @@ def change_state(request_id: int):
     req = get_request_or_404(current_user, request_id)
     form = StateForm()
     if not form.validate_on_submit():
-        return render_template("experts/request.html", req=req, state_form=form,
-                               followup_form=FollowUpForm(),
-                               ACTION_LABELS=services.ACTION_LABELS, today=utcnow().date(),
-                               form_errors=error_list(form)), 400
+        return render_template(
+            "experts/request.html",
+            req=req,
+            state_form=form,
+            followup_form=FollowUpForm(),
+            ACTION_LABELS=services.ACTION_LABELS,
+            today=utcnow().date(),
+            form_errors=error_list(form),
+        ), 400
     try:
-        services.change_state(current_user, req, form.state.data, note=form.note.data or "",
-                              meeting_on=form.meeting_on.data)
+        services.change_state(
+            current_user,
+            req,
+            form.state.data,
+            note=form.note.data or "",
+            meeting_on=form.meeting_on.data,
+        )
     except ServiceError:
         db.session.rollback()
         raise
@@ -257,9 +332,15 @@ def followup(request_id: int):
     req = get_request_or_404(current_user, request_id)
     form = FollowUpForm()
     if not form.validate_on_submit():
-        return render_template("experts/request.html", req=req, state_form=StateForm(),
-                               followup_form=form, ACTION_LABELS=services.ACTION_LABELS,
-                               today=utcnow().date(), form_errors=error_list(form)), 400
+        return render_template(
+            "experts/request.html",
+            req=req,
+            state_form=StateForm(),
+            followup_form=form,
+            ACTION_LABELS=services.ACTION_LABELS,
+            today=utcnow().date(),
+            form_errors=error_list(form),
+        ), 400
     try:
         services.answer_followup(current_user, req, form.helped.data, form.changed.data or "")
     except ServiceError:
@@ -277,9 +358,10 @@ def followup(request_id: int):
 def reports():
     if not can_view_reports(current_user):
         abort(404)
-    return render_template("experts/reports.html",
-                           report=queries.report(report_scope(current_user)),
-                           )
+    return render_template(
+        "experts/reports.html",
+        report=queries.report(report_scope(current_user)),
+    )
 
 
 @bp.get("/reports/requests.csv")
@@ -287,5 +369,8 @@ def reports():
 def reports_csv():
     if not can_view_reports(current_user):
         abort(404)
-    return csv_response(f"expert-requests-{utcnow():%Y-%m-%d}.csv", queries.CSV_HEADER,
-                        queries.report_csv_rows(report_scope(current_user)))
+    return csv_response(
+        f"expert-requests-{utcnow():%Y-%m-%d}.csv",
+        queries.CSV_HEADER,
+        queries.report_csv_rows(report_scope(current_user)),
+    )

@@ -33,5 +33,6 @@ def init_app(app: Flask) -> None:
     register_target("thread", describe_threads, "Forum thread")
     register_target("category", describe_categories, "Forum category")
     app.jinja_env.globals.update(TEMPLATE_PREDICATES)
-    app.jinja_env.globals.update(forum_handle=handle_for, FORUM_REACTIONS=REACTIONS,
-                                 FLAG_REASONS=FLAG_REASONS)
+    app.jinja_env.globals.update(
+        forum_handle=handle_for, FORUM_REACTIONS=REACTIONS, FLAG_REASONS=FLAG_REASONS
+    )

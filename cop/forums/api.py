@@ -56,38 +56,66 @@ def _forum_users_only():
 def _person(user) -> dict | None:
     if user is None:
         return None
-    return {"id": user.id, "name": user.name, "organization": user.organization,
-            "role": user.role}
+    return {"id": user.id, "name": user.name, "organization": user.organization, "role": user.role}
 
 
-def _thread_summary(thread: Thread, *, tags: list[str], author_name: str | None = None,
-                    last_poster_name: str | None = None, last_read: int | None = None,
-                    is_new: bool = False) -> dict:
-    author = ({"id": thread.author_id, "name": author_name} if author_name is not None
-              else _person(thread.author) if thread.author_id else None)
+def _thread_summary(
+    thread: Thread,
+    *,
+    tags: list[str],
+    author_name: str | None = None,
+    last_poster_name: str | None = None,
+    last_read: int | None = None,
+    is_new: bool = False,
+) -> dict:
+    author = (
+        {"id": thread.author_id, "name": author_name}
+        if author_name is not None
+        else _person(thread.author)
+        if thread.author_id
+        else None
+    )
     return {
-        "id": thread.id, "title": thread.title, "kind": thread.kind,
-        "category": thread.category.slug, "author": author, "tags": tags,
-        "pinned": thread.pinned, "locked": thread.locked, "reply_count": thread.reply_count,
-        "last_post_number": thread.last_post_number, "created_at": thread.created_at,
-        "last_post_at": thread.last_post_at, "last_poster_name": last_poster_name,
+        "id": thread.id,
+        "title": thread.title,
+        "kind": thread.kind,
+        "category": thread.category.slug,
+        "author": author,
+        "tags": tags,
+        "pinned": thread.pinned,
+        "locked": thread.locked,
+        "reply_count": thread.reply_count,
+        "last_post_number": thread.last_post_number,
+        "created_at": thread.created_at,
+        "last_post_at": thread.last_post_at,
+        "last_poster_name": last_poster_name,
         "accepted_post_id": thread.accepted_post_id,
         "unread": max(thread.last_post_number - last_read, 0) if last_read is not None else 0,
-        "is_new": is_new, "url": url_for("forums.thread", thread_id=thread.id),
+        "is_new": is_new,
+        "url": url_for("forums.thread", thread_id=thread.id),
     }
 
 
 def _post(post: Post, reactions=None, *, accepted_id: int | None = None) -> dict:
     visible = post.is_visible
     return {
-        "id": post.id, "thread_id": post.thread_id, "number": post.number,
-        "author": _person(post.author), "body": post.body if visible else None,
-        "body_html": post.body_html if visible else None, "created_at": post.created_at,
-        "edited_at": post.edited_at, "version": post.version,
-        "deleted": post.deleted_at is not None, "hidden": post.hidden_at is not None,
-        "hidden_reason": post.hidden_reason, "is_accepted": post.id == accepted_id,
-        "reactions": [{"kind": r.key, "label": r.label, "count": r.count, "mine": r.mine}
-                      for r in (reactions or [])],
+        "id": post.id,
+        "thread_id": post.thread_id,
+        "number": post.number,
+        "author": _person(post.author),
+        "body": post.body if visible else None,
+        "body_html": post.body_html if visible else None,
+        "created_at": post.created_at,
+        "edited_at": post.edited_at,
+        "version": post.version,
+        "deleted": post.deleted_at is not None,
+        "hidden": post.hidden_at is not None,
+        "hidden_reason": post.hidden_reason,
+        "is_accepted": post.id == accepted_id,
+        "reactions": [
+            {"kind": r.key, "label": r.label, "count": r.count, "mine": r.mine}
+            for r in (reactions or [])
+        ],
         "url": post_path(post.id),
     }
 
@@ -103,7 +131,8 @@ def _thread_detail(thread_id: int, cursor: str | None = None) -> dict:
         category_name=page.category.name,
         posts=[_post(p, page.reactions.get(p.id), accepted_id=accepted_id) for p in page.posts],
         accepted_post=_post(page.accepted, accepted_id=accepted_id) if page.accepted else None,
-        next_cursor=encode_cursor([page.next_after]) if page.next_after else None)
+        next_cursor=encode_cursor([page.next_after]) if page.next_after else None,
+    )
     if page.last_number_shown > (page.last_read or 0):
         services.mark_read(current_user, thread, page.last_number_shown)
     return data
@@ -128,23 +157,45 @@ class Threads(MethodView):
         else:
             ids = [c.id for c in visible_categories(current_user)]
         page = queries.thread_list(
-            current_user, ids, cursor=args["cursor"], tag=services.normalise_tag(args["tag"]),
-            author_id=args["author"], kind=args["kind"], limit=args["limit"],
-            pinned_first=bool(args["category"]))
-        items = [_thread_summary(r.thread, tags=r.tags, author_name=r.author_name,
-                                 last_poster_name=r.last_poster_name, last_read=r.last_read,
-                                 is_new=r.is_new) for r in page.items]
+            current_user,
+            ids,
+            cursor=args["cursor"],
+            tag=services.normalise_tag(args["tag"]),
+            author_id=args["author"],
+            kind=args["kind"],
+            limit=args["limit"],
+            pinned_first=bool(args["category"]),
+        )
+        items = [
+            _thread_summary(
+                r.thread,
+                tags=r.tags,
+                author_name=r.author_name,
+                last_poster_name=r.last_poster_name,
+                last_read=r.last_read,
+                is_new=r.is_new,
+            )
+            for r in page.items
+        ]
         return {"items": items, "next_cursor": page.next_cursor}
 
     @blp.arguments(ForumNewThreadSchema)
     @blp.response(201, ForumThreadDetailSchema)
     @blp.alt_response(400, description="Invalid title, body or tags")
     @blp.alt_response(404, description="No such category (or not yours to see)")
+    @blp.alt_response(429, description="Posting too quickly (FORUM_POST_RATE per user)")
     def post(self, data):
         """Start a thread (a discussion or a question)."""
         category = get_visible_category_or_404(current_user, data["category"])
-        thread = services.create_thread(current_user, category, title=data["title"],
-                                        body=data["body"], kind=data["kind"], tags=data["tags"])
+        services.check_post_rate(current_user)
+        thread = services.create_thread(
+            current_user,
+            category,
+            title=data["title"],
+            body=data["body"],
+            kind=data["kind"],
+            tags=data["tags"],
+        )
         return _thread_detail(thread.id)
 
 
@@ -162,9 +213,11 @@ class ThreadPosts(MethodView):
     @blp.arguments(ForumReplySchema)
     @blp.response(201, ForumPostSchema)
     @blp.alt_response(403, description="The thread is locked, or the category archived")
+    @blp.alt_response(429, description="Posting too quickly (FORUM_POST_RATE per user)")
     def post(self, data, thread_id: int):
         """Reply to a thread."""
         thread = get_visible_thread_or_404(current_user, thread_id)
+        services.check_post_rate(current_user)
         post = services.reply(current_user, thread, body=data["body"])
         return _post(post)
 
@@ -184,8 +237,9 @@ class PostItem(MethodView):
     def patch(self, data, post_id: int):
         """Edit a post (the opening post's title and tags too); the old version is kept."""
         post = get_visible_post_or_404(current_user, post_id)
-        services.edit_post(current_user, post, body=data["body"], title=data["title"],
-                           tags=data["tags"])
+        services.edit_post(
+            current_user, post, body=data["body"], title=data["title"], tags=data["tags"]
+        )
         return _post(post)
 
     @blp.response(204)
@@ -213,9 +267,12 @@ def _react(post_id: int, kind: str, on: bool) -> dict:
         abort(404)
     post = get_visible_post_or_404(current_user, post_id)
     services.react(current_user, post, kind, on=on)
-    return {"post_id": post_id,
-            "reactions": _post(post, queries.reaction_summaries(current_user, [post_id])[
-                post_id])["reactions"]}
+    return {
+        "post_id": post_id,
+        "reactions": _post(post, queries.reaction_summaries(current_user, [post_id])[post_id])[
+            "reactions"
+        ],
+    }
 
 
 @blp.route("/threads/<int:thread_id>/accepted-answer")
@@ -244,9 +301,14 @@ class Search(MethodView):
     def get(self, args):
         """Full-text search over the posts you may read, with highlighted snippets."""
         filters = forum_search.SearchFilters(
-            category=args["category"], coalition=args["coalition"], author=args["author"],
-            tag=args["tag"], date_from=args["date_from"], date_to=args["date_to"],
-            sort=args["sort"])
+            category=args["category"],
+            coalition=args["coalition"],
+            author=args["author"],
+            tag=args["tag"],
+            date_from=args["date_from"],
+            date_to=args["date_to"],
+            sort=args["sort"],
+        )
         page = forum_search.search(current_user, args["q"], filters, cursor=args["cursor"])
         items = []
         for result in page.results:

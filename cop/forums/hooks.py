@@ -17,5 +17,4 @@ def _coalition_category(mapper, connection, coalition) -> None:
         return
     from cop.forums.services import coalition_category_values
 
-    connection.execute(sa.insert(Category.__table__).values(
-        **coalition_category_values(coalition)))
+    connection.execute(sa.insert(Category.__table__).values(**coalition_category_values(coalition)))

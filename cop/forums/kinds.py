@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from cop.notifications.kinds import Delivery, register_kind
 
-ANSWER_ACCEPTED = register_kind("answer_accepted", "Your reply is accepted as the answer",
-                                Delivery.IN_APP, "Conversations")
+ANSWER_ACCEPTED = register_kind(
+    "answer_accepted", "Your reply is accepted as the answer", Delivery.IN_APP, "Conversations"
+)

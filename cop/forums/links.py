@@ -26,6 +26,9 @@ def thread_page_after(number: int) -> int:
 
 def post_in_thread_path(thread_id: int, number: int) -> str:
     after = thread_page_after(number)
-    base = path("forums.thread", thread_id=thread_id, after=after) if after else path(
-        "forums.thread", thread_id=thread_id)
+    base = (
+        path("forums.thread", thread_id=thread_id, after=after)
+        if after
+        else path("forums.thread", thread_id=thread_id)
+    )
     return f"{base}#post-{number}"

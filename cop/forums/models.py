@@ -101,8 +101,9 @@ class Category(db.Model):
 
     __table_args__ = (
         sa.CheckConstraint("kind IN ('community', 'coalition', 'staff')", name="kind_valid"),
-        sa.CheckConstraint("section IN ('sector', 'topic', 'coalition', 'staff')",
-                           name="section_valid"),
+        sa.CheckConstraint(
+            "section IN ('sector', 'topic', 'coalition', 'staff')", name="section_valid"
+        ),
         sa.Index("ix_forum_categories_position", "position", "id"),
     )
 
@@ -118,13 +119,12 @@ class Thread(db.Model):
     __tablename__ = "forum_threads"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    category_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("forum_categories.id"), nullable=False
-    )
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("forum_categories.id"), nullable=False)
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     title: Mapped[str] = mapped_column(sa.String(TITLE_MAX), nullable=False)
-    kind: Mapped[str] = mapped_column(sa.String(16), default=ThreadKind.DISCUSSION.value,
-                                      nullable=False)
+    kind: Mapped[str] = mapped_column(
+        sa.String(16), default=ThreadKind.DISCUSSION.value, nullable=False
+    )
     pinned: Mapped[bool] = mapped_column(sa.Boolean, default=False, nullable=False)
     locked: Mapped[bool] = mapped_column(sa.Boolean, default=False, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
@@ -136,8 +136,12 @@ class Thread(db.Model):
         sa.ForeignKey("forum_threads.id", ondelete="SET NULL")
     )
     accepted_post_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("forum_posts.id", ondelete="SET NULL", use_alter=True,
-                      name="fk_forum_threads_accepted_post_id_forum_posts")
+        sa.ForeignKey(
+            "forum_posts.id",
+            ondelete="SET NULL",
+            use_alter=True,
+            name="fk_forum_threads_accepted_post_id_forum_posts",
+        )
     )
     # Counters, kept by the services. last_post_number is the highest number handed out
     # (deleted posts keep theirs); reply_count counts visible replies only.
@@ -160,8 +164,9 @@ class Thread(db.Model):
         sa.CheckConstraint("kind IN ('discussion', 'question')", name="kind_valid"),
         # The "latest" page and the category pages, by last activity.
         sa.Index("ix_forum_threads_last_post_at_id", "last_post_at", "id"),
-        sa.Index("ix_forum_threads_category_listing", "category_id", "pinned", "last_post_at",
-                 "id"),
+        sa.Index(
+            "ix_forum_threads_category_listing", "category_id", "pinned", "last_post_at", "id"
+        ),
         sa.Index("ix_forum_threads_author_id", "author_id"),
     )
 
@@ -208,17 +213,13 @@ class Post(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     version: Mapped[int] = mapped_column(sa.Integer, default=1, nullable=False)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    edited_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL")
-    )
+    edited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    hidden_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL")
-    )
+    hidden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     hidden_reason: Mapped[str | None] = mapped_column(sa.String(REASON_MAX))
 
     thread: Mapped[Thread] = relationship(foreign_keys=[thread_id])
@@ -277,8 +278,9 @@ class Reaction(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
     __table_args__ = (
-        sa.CheckConstraint("kind IN ('helpful', 'thanks', 'insightful', 'celebrate')",
-                           name="kind_valid"),
+        sa.CheckConstraint(
+            "kind IN ('helpful', 'thanks', 'insightful', 'celebrate')", name="kind_valid"
+        ),
     )
 
 

@@ -52,8 +52,12 @@ def pin(thread_id: int):
     thread = _moderated_thread_or_404(thread_id)
     pinned = _on()
     services.set_pinned(current_user, thread, pinned)
-    flash("The thread is pinned to the top of its category." if pinned
-          else "The thread is no longer pinned.", "success")
+    flash(
+        "The thread is pinned to the top of its category."
+        if pinned
+        else "The thread is no longer pinned.",
+        "success",
+    )
     return redirect(url_for("forums.thread", thread_id=thread_id), code=303)
 
 
@@ -62,17 +66,23 @@ def lock(thread_id: int):
     thread = _moderated_thread_or_404(thread_id)
     locked = _on()
     services.set_locked(current_user, thread, locked)
-    flash("The thread is locked: no more replies." if locked
-          else "The thread is open for replies again.", "success")
+    flash(
+        "The thread is locked: no more replies."
+        if locked
+        else "The thread is open for replies again.",
+        "success",
+    )
     return redirect(url_for("forums.thread", thread_id=thread_id), code=303)
 
 
 @bp.route("/t/<int:thread_id>/move", methods=["GET", "POST"])
 def move(thread_id: int):
     thread = _moderated_thread_or_404(thread_id)
-    targets = [c for c in visible_categories(current_user)
-               if can_moderate(current_user, c) and not c.is_archived
-               and c.id != thread.category_id]
+    targets = [
+        c
+        for c in visible_categories(current_user)
+        if can_moderate(current_user, c) and not c.is_archived and c.id != thread.category_id
+    ]
     form = MoveForm()
     form.category.choices = choices([(c.slug, category_label(c)) for c in targets])
     if form.validate_on_submit():
@@ -81,7 +91,8 @@ def move(thread_id: int):
         flash(f"The thread is moved to {target.name}.", "success")
         return redirect(url_for("forums.thread", thread_id=thread_id), code=303)
     return render_template("forums/move.html", thread=thread, form=form), (
-        400 if form.errors else 200)
+        400 if form.errors else 200
+    )
 
 
 @bp.route("/t/<int:thread_id>/merge", methods=["GET", "POST"])
@@ -98,7 +109,8 @@ def merge(thread_id: int):
             flash(f"The posts are merged into “{target.title}”.", "success")
             return redirect(url_for("forums.thread", thread_id=target.id), code=303)
     return render_template("forums/merge.html", thread=thread, form=form), (
-        400 if form.errors else 200)
+        400 if form.errors else 200
+    )
 
 
 @bp.route("/p/<int:post_id>/hide", methods=["GET", "POST"])
@@ -112,11 +124,15 @@ def hide(post_id: int):
             form_error(form, exc)
         else:
             flash("The post is hidden; the audit log keeps who hid it and why.", "success")
-            back = (url_for("forums.moderation") if request.args.get("next") == "queue"
-                    else post_in_thread_path(post.thread_id, post.number))
+            back = (
+                url_for("forums.moderation")
+                if request.args.get("next") == "queue"
+                else post_in_thread_path(post.thread_id, post.number)
+            )
             return redirect(back, code=303)
     return render_template("forums/hide.html", post=post, thread=post.thread, form=form), (
-        400 if form.errors else 200)
+        400 if form.errors else 200
+    )
 
 
 @bp.post("/p/<int:post_id>/unhide")
@@ -141,8 +157,9 @@ def dismiss_flags(post_id: int):
 def moderation():
     if not can_moderate_anything(current_user):
         abort(404)
-    return render_template("forums/moderation.html", queue=queries.moderation_queue(current_user),
-                           button=ButtonForm())
+    return render_template(
+        "forums/moderation.html", queue=queries.moderation_queue(current_user), button=ButtonForm()
+    )
 
 
 # ---------------------------------------------------------------- categories (admins)
@@ -160,17 +177,24 @@ def admin_categories():
     if form.validate_on_submit():
         try:
             category = services.create_category(
-                current_user, name=form.name.data, description=form.description.data,
-                section=form.section.data)
+                current_user,
+                name=form.name.data,
+                description=form.description.data,
+                section=form.section.data,
+            )
         except ServiceError as exc:
             form_error(form, exc)
         else:
             flash(f"The category {category.name} is created.", "success")
             return redirect(url_for("forums.admin_categories"), code=303)
-    categories = db.session.execute(
-        db.select(Category).order_by(Category.position, Category.name)).scalars().all()
-    return render_template("forums/admin_categories.html", form=form, categories=categories,
-                           button=ButtonForm()), (400 if form.errors else 200)
+    categories = (
+        db.session.execute(db.select(Category).order_by(Category.position, Category.name))
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "forums/admin_categories.html", form=form, categories=categories, button=ButtonForm()
+    ), (400 if form.errors else 200)
 
 
 @bp.route("/admin/categories/<slug>/edit", methods=["GET", "POST"])
@@ -181,15 +205,17 @@ def edit_category(slug: str):
     del form.section
     if form.validate_on_submit():
         try:
-            services.update_category(current_user, category, name=form.name.data,
-                                     description=form.description.data)
+            services.update_category(
+                current_user, category, name=form.name.data, description=form.description.data
+            )
         except ServiceError as exc:
             form_error(form, exc)
         else:
             flash("The category is saved.", "success")
             return redirect(url_for("forums.admin_categories"), code=303)
     return render_template("forums/category_form.html", form=form, category=category), (
-        400 if form.errors else 200)
+        400 if form.errors else 200
+    )
 
 
 @bp.post("/admin/categories/<slug>/move")
@@ -208,6 +234,10 @@ def archive_category(slug: str):
     category = get_visible_category_or_404(current_user, slug)
     archived = _on()
     services.set_category_archived(current_user, category, archived)
-    flash(f"{category.name} is archived: readable, closed to new posts." if archived
-          else f"{category.name} is open again.", "success")
+    flash(
+        f"{category.name} is archived: readable, closed to new posts."
+        if archived
+        else f"{category.name} is open again.",
+        "success",
+    )
     return redirect(url_for("forums.admin_categories"), code=303)

@@ -56,7 +56,8 @@ def can_moderate(user: User | None, category: Category) -> bool:
         return False
     if category.kind == CategoryKind.COALITION:
         return category.coalition_id is not None and can_moderate_coalition(
-            user, _coalition_ref(category))
+            user, _coalition_ref(category)
+        )
     return True
 
 
@@ -101,8 +102,12 @@ def can_edit_post(user: User | None, post: Post) -> bool:
         return False
     if can_moderate(user, thread.category):
         return True
-    return (_is_author(user, post) and post.hidden_at is None and not thread.locked
-            and not thread.category.is_archived)
+    return (
+        _is_author(user, post)
+        and post.hidden_at is None
+        and not thread.locked
+        and not thread.category.is_archived
+    )
 
 
 def can_delete_post(user: User | None, post: Post) -> bool:
@@ -116,13 +121,17 @@ def can_delete_post(user: User | None, post: Post) -> bool:
 def can_react(user: User | None, post: Post) -> bool:
     """Reactions to others' visible posts, wherever one may read (not archived places)."""
     thread = post.thread
-    return (can_view_thread(user, thread) and post.is_visible and not thread.is_deleted
-            and not thread.category.is_archived and not _is_author(user, post))
+    return (
+        can_view_thread(user, thread)
+        and post.is_visible
+        and not thread.is_deleted
+        and not thread.category.is_archived
+        and not _is_author(user, post)
+    )
 
 
 def can_flag_post(user: User | None, post: Post) -> bool:
-    return (can_view_thread(user, post.thread) and post.is_visible
-            and not _is_author(user, post))
+    return can_view_thread(user, post.thread) and post.is_visible and not _is_author(user, post)
 
 
 def can_accept_answer(user: User | None, thread: Thread) -> bool:
@@ -179,7 +188,8 @@ def get_visible_category_or_404(user: User | None, slug: str) -> Category:
 
 def get_visible_thread_or_404(user: User | None, thread_id: int) -> Thread:
     row = db.session.execute(
-        sa.select(Thread, Category).join(Category, Category.id == Thread.category_id)
+        sa.select(Thread, Category)
+        .join(Category, Category.id == Thread.category_id)
         .where(Thread.id == thread_id)
     ).first()
     if row is None or not can_view_thread(user, row[0]):

@@ -42,8 +42,11 @@ THREADS_PER_PAGE = 30
 
 def _tags_of_thread():
     """The thread's tags as one comma-separated string (a correlated subquery)."""
-    return (sa.select(sa.func.aggregate_strings(ThreadTag.tag, ","))
-            .where(ThreadTag.thread_id == Thread.id).scalar_subquery())
+    return (
+        sa.select(sa.func.aggregate_strings(ThreadTag.tag, ","))
+        .where(ThreadTag.thread_id == Thread.id)
+        .scalar_subquery()
+    )
 
 
 def _split_tags(value: str | None) -> list[str]:
@@ -62,8 +65,10 @@ class CategoryRow:
 def category_index(user: User) -> list[tuple[str, list[CategoryRow]]]:
     """Visible categories by section, with their counters (one query)."""
     rows = db.session.execute(
-        sa.select(Category, User.name).outerjoin(User, User.id == Category.last_poster_id)
-        .order_by(Category.position, Category.name)).all()
+        sa.select(Category, User.name)
+        .outerjoin(User, User.id == Category.last_poster_id)
+        .order_by(Category.position, Category.name)
+    ).all()
     sections: dict[str, list[CategoryRow]] = {s.value: [] for s in Section}
     archived: list[CategoryRow] = []
     for category, poster in rows:
@@ -101,26 +106,40 @@ class ThreadRow:
         return (self.last_read or 0) + 1
 
 
-def thread_list(user: User, category_ids: list[int], *, cursor: str | None = None,
-                pinned_first: bool = False, tag: str = "", author_id: int | None = None,
-                kind: str = "", limit: int = THREADS_PER_PAGE) -> Page:
+def thread_list(
+    user: User,
+    category_ids: list[int],
+    *,
+    cursor: str | None = None,
+    pinned_first: bool = False,
+    tag: str = "",
+    author_id: int | None = None,
+    kind: str = "",
+    limit: int = THREADS_PER_PAGE,
+) -> Page:
     """Threads by last activity (pinned first on a category page), keyset-paged."""
     if not category_ids:
         return Page(items=[])
     author, poster = aliased(User), aliased(User)
     stmt = (
-        sa.select(Thread, Category, author.name, poster.name, ReadState.last_read_number,
-                  _tags_of_thread())
+        sa.select(
+            Thread,
+            Category,
+            author.name,
+            poster.name,
+            ReadState.last_read_number,
+            _tags_of_thread(),
+        )
         .join(Category, Category.id == Thread.category_id)
         .outerjoin(author, author.id == Thread.author_id)
         .outerjoin(poster, poster.id == Thread.last_poster_id)
-        .outerjoin(ReadState, sa.and_(ReadState.thread_id == Thread.id,
-                                      ReadState.user_id == user.id))
+        .outerjoin(
+            ReadState, sa.and_(ReadState.thread_id == Thread.id, ReadState.user_id == user.id)
+        )
         .where(Thread.category_id.in_(category_ids), Thread.deleted_at.is_(None))
     )
     if tag:
-        stmt = stmt.where(Thread.id.in_(sa.select(ThreadTag.thread_id)
-                                        .where(ThreadTag.tag == tag)))
+        stmt = stmt.where(Thread.id.in_(sa.select(ThreadTag.thread_id).where(ThreadTag.tag == tag)))
     if author_id is not None:
         stmt = stmt.where(Thread.author_id == author_id)
     if kind:
@@ -132,9 +151,18 @@ def thread_list(user: User, category_ids: list[int], *, cursor: str | None = Non
     if pinned_first:
         order.insert(0, Thread.pinned.desc())
     rows = db.session.execute(stmt.order_by(*order).limit(limit + 1)).all()
-    items = [ThreadRow(thread=t, category=c, author_name=a, last_poster_name=p, last_read=r,
-                       tags=_split_tags(tags), is_new=_is_new(user, t, r))
-             for t, c, a, p, r, tags in rows[:limit]]
+    items = [
+        ThreadRow(
+            thread=t,
+            category=c,
+            author_name=a,
+            last_poster_name=p,
+            last_read=r,
+            tags=_split_tags(tags),
+            is_new=_is_new(user, t, r),
+        )
+        for t, c, a, p, r, tags in rows[:limit]
+    ]
     next_cursor = None
     if len(rows) > limit:
         last = items[-1].thread
@@ -145,8 +173,9 @@ def thread_list(user: User, category_ids: list[int], *, cursor: str | None = Non
 
 def _is_new(user: User, thread: Thread, last_read: int | None) -> bool:
     """Started since the user joined, and never opened (their own threads are not new)."""
-    return (last_read is None and thread.author_id != user.id
-            and thread.created_at >= user.created_at)
+    return (
+        last_read is None and thread.author_id != user.id and thread.created_at >= user.created_at
+    )
 
 
 def _list_cursor(cursor: str | None, pinned_first: bool):
@@ -156,19 +185,27 @@ def _list_cursor(cursor: str | None, pinned_first: bool):
         return None
     try:
         *pinned, when, thread_id = values
-        return ([bool(pinned[0])] if pinned else []) + [datetime.fromisoformat(when),
-                                                          int(thread_id)]
+        return ([bool(pinned[0])] if pinned else []) + [
+            datetime.fromisoformat(when),
+            int(thread_id),
+        ]
     except (TypeError, ValueError):
         return None
 
 
 def _after_key(key: list, pinned_first: bool):
     *pinned, when, thread_id = key
-    later = sa.or_(Thread.last_post_at < when,
-                   sa.and_(Thread.last_post_at == when, Thread.id < thread_id))
+    later = sa.or_(
+        Thread.last_post_at < when, sa.and_(Thread.last_post_at == when, Thread.id < thread_id)
+    )
     if not pinned_first:
         return later
-    return sa.or_(Thread.pinned < pinned[0], sa.and_(Thread.pinned == pinned[0], later))
+    # Pinned threads come first: after a pinned one, the rest of the pinned and every
+    # unpinned one; after an unpinned one, only unpinned ones. (A bool cannot be compared
+    # with `<` in SQLAlchemy.)
+    if pinned[0]:
+        return sa.or_(sa.not_(Thread.pinned), sa.and_(Thread.pinned, later))
+    return sa.and_(sa.not_(Thread.pinned), later)
 
 
 def latest(user: User, *, cursor: str | None = None, tag: str = "") -> Page:
@@ -213,25 +250,44 @@ class ThreadPage:
 
     @property
     def last_number_shown(self) -> int:
-        shown = [p.number for p in self.posts if p.thread_id == self.thread.id
-                 and self.after < p.number <= self.after + POSTS_PER_PAGE]
+        shown = [
+            p.number
+            for p in self.posts
+            if p.thread_id == self.thread.id
+            and self.after < p.number <= self.after + POSTS_PER_PAGE
+        ]
         return max(shown, default=self.after)
 
 
-def thread_for_reader(user: User, thread_id: int) -> tuple[Thread, list[str], int | None,
-                                                           str | None, str | None]:
+def thread_for_reader(
+    user: User, thread_id: int
+) -> tuple[Thread, list[str], int | None, str | None, str | None]:
     """The thread with the reader's state in one query; 404 if the user may not see it."""
+
     def level(target_type, target_id):
-        return (sa.select(Subscription.level)
-                .where(Subscription.user_id == user.id, Subscription.target_type == target_type,
-                       Subscription.target_id == target_id).scalar_subquery())
+        return (
+            sa.select(Subscription.level)
+            .where(
+                Subscription.user_id == user.id,
+                Subscription.target_type == target_type,
+                Subscription.target_id == target_id,
+            )
+            .scalar_subquery()
+        )
 
     row = db.session.execute(
-        sa.select(Thread, Category, _tags_of_thread(), ReadState.last_read_number,
-                  level("thread", Thread.id), level("category", Thread.category_id))
+        sa.select(
+            Thread,
+            Category,
+            _tags_of_thread(),
+            ReadState.last_read_number,
+            level("thread", Thread.id),
+            level("category", Thread.category_id),
+        )
         .join(Category, Category.id == Thread.category_id)
-        .outerjoin(ReadState, sa.and_(ReadState.thread_id == Thread.id,
-                                      ReadState.user_id == user.id))
+        .outerjoin(
+            ReadState, sa.and_(ReadState.thread_id == Thread.id, ReadState.user_id == user.id)
+        )
         .where(Thread.id == thread_id)
     ).first()
     if row is None or not can_view_thread(user, row[0]):
@@ -250,14 +306,25 @@ def thread_page(user: User, thread_id: int, *, after: int = 0) -> ThreadPage:
     accepted_id = thread.accepted_post_id if after == 0 else None
     where = sa.or_(window, Post.id == accepted_id) if accepted_id else window
     rows = db.session.execute(
-        sa.select(Post, _reactions_of_post(user)).options(joinedload(Post.author))
-        .where(Post.thread_id == thread.id, where).order_by(Post.number)).all()
+        sa.select(Post, _reactions_of_post(user))
+        .options(joinedload(Post.author))
+        .where(Post.thread_id == thread.id, where)
+        .order_by(Post.number)
+    ).all()
     accepted = next((p for p, _ in rows if p.id == accepted_id), None)
     rows = [(p, r) for p, r in rows if after < p.number <= after + POSTS_PER_PAGE]
     page = ThreadPage(
-        thread=thread, category=thread.category, tags=tags, posts=[p for p, _ in rows],
-        accepted=accepted, reactions={p.id: _summaries(r) for p, r in rows}, after=after,
-        last_read=last_read, subscription=sub, category_subscription=category_sub)
+        thread=thread,
+        category=thread.category,
+        tags=tags,
+        posts=[p for p, _ in rows],
+        accepted=accepted,
+        reactions={p.id: _summaries(r) for p, r in rows},
+        after=after,
+        last_read=last_read,
+        subscription=sub,
+        category_subscription=category_sub,
+    )
     if after + POSTS_PER_PAGE < thread.last_post_number:
         page.next_after = after + POSTS_PER_PAGE
     if after > 0:
@@ -269,8 +336,11 @@ def _reactions_of_post(user: User):
     """The post's reactions as "kind:1,kind:0,..." (1: the reader's own), in the same query
     as the posts: one string per post, parsed by _summaries."""
     mine = sa.case((Reaction.user_id == user.id, "1"), else_="0")
-    return (sa.select(sa.func.aggregate_strings(Reaction.kind + ":" + mine, ","))
-            .where(Reaction.post_id == Post.id).scalar_subquery())
+    return (
+        sa.select(sa.func.aggregate_strings(Reaction.kind + ":" + mine, ","))
+        .where(Reaction.post_id == Post.id)
+        .scalar_subquery()
+    )
 
 
 def _summaries(value: str | None) -> list[ReactionSummary]:
@@ -285,14 +355,14 @@ def _summaries(value: str | None) -> list[ReactionSummary]:
 
 def reaction_summaries(user: User, post_ids: list[int]) -> dict[int, list[ReactionSummary]]:
     """Per post, every reaction kind with its count and whether the user chose it."""
-    result = {pid: [ReactionSummary(k, e, label) for k, e, label in REACTIONS]
-              for pid in post_ids}
+    result = {pid: [ReactionSummary(k, e, label) for k, e, label in REACTIONS] for pid in post_ids}
     if not post_ids:
         return result
     mine = sa.func.max(sa.case((Reaction.user_id == user.id, 1), else_=0))
     rows = db.session.execute(
         sa.select(Reaction.post_id, Reaction.kind, sa.func.count(), mine)
-        .where(Reaction.post_id.in_(post_ids)).group_by(Reaction.post_id, Reaction.kind)
+        .where(Reaction.post_id.in_(post_ids))
+        .group_by(Reaction.post_id, Reaction.kind)
     ).all()
     for post_id, kind, count, is_mine in rows:
         for summary in result[post_id]:
@@ -317,14 +387,23 @@ class Version:
 def versions(post: Post) -> list[Version]:
     """Every version of a post, newest first."""
     editor = db.session.get(User, post.edited_by_id) if post.edited_by_id else post.author
-    current = Version(post.version, post.thread.title if post.number == 1 else None,
-                      post.body_html, editor.name if editor else None,
-                      post.edited_at or post.created_at, current=True)
+    current = Version(
+        post.version,
+        post.thread.title if post.number == 1 else None,
+        post.body_html,
+        editor.name if editor else None,
+        post.edited_at or post.created_at,
+        current=True,
+    )
     rows = db.session.execute(
-        sa.select(PostRevision, User.name).outerjoin(User, User.id == PostRevision.author_id)
-        .where(PostRevision.post_id == post.id).order_by(PostRevision.version.desc())).all()
-    return [current] + [Version(r.version, r.title, r.body_html, name, r.created_at)
-                        for r, name in rows]
+        sa.select(PostRevision, User.name)
+        .outerjoin(User, User.id == PostRevision.author_id)
+        .where(PostRevision.post_id == post.id)
+        .order_by(PostRevision.version.desc())
+    ).all()
+    return [current] + [
+        Version(r.version, r.title, r.body_html, name, r.created_at) for r, name in rows
+    ]
 
 
 @dataclass
@@ -346,7 +425,8 @@ def moderation_queue(user: User, limit: int = 200) -> list[FlaggedPost]:
         .outerjoin(flagger, flagger.id == Flag.flagger_id)
         .options(joinedload(Post.author))
         .where(Flag.resolved_at.is_(None))
-        .order_by(Flag.created_at, Flag.id).limit(limit)
+        .order_by(Flag.created_at, Flag.id)
+        .limit(limit)
     ).all()
     queue: dict[int, FlaggedPost] = {}
     for flag, name, post, thread, category in rows:
@@ -371,8 +451,9 @@ class Mentionable:
     can_see: bool
 
 
-def mention_candidates(user: User, q: str, *, category: Category | None = None,
-                       limit: int = 8) -> list[Mentionable]:
+def mention_candidates(
+    user: User, q: str, *, category: Category | None = None, limit: int = 8
+) -> list[Mentionable]:
     """People whose name matches, for @mention autocomplete; can_see tells whether they
     would be notified (they may read the category)."""
     q = " ".join((q or "").split())[:60]
@@ -380,11 +461,18 @@ def mention_candidates(user: User, q: str, *, category: Category | None = None,
         return []
     like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     prefix = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    users = list(db.session.execute(
-        sa.select(User).where(User.active.is_(True), User.role != Role.GUEST.value,
-                              User.name.ilike(like, escape="\\"))
-        .order_by(sa.case((User.name.ilike(prefix, escape="\\"), 0), else_=1), User.name)
-        .limit(limit)).scalars())
+    users = list(
+        db.session.execute(
+            sa.select(User)
+            .where(
+                User.active.is_(True),
+                User.role != Role.GUEST.value,
+                User.name.ilike(like, escape="\\"),
+            )
+            .order_by(sa.case((User.name.ilike(prefix, escape="\\"), 0), else_=1), User.name)
+            .limit(limit)
+        ).scalars()
+    )
     seeing = {u.id for u in who_may_read(users, category)} if category is not None else set()
     return [Mentionable(u, handle_for(u), category is None or u.id in seeing) for u in users]
 
@@ -399,11 +487,17 @@ def describe_threads(ids: list[int]) -> dict[int, tuple[str, str | None]]:
 
     from cop.forums.links import path
 
-    rows = db.session.execute(sa.select(Thread, Category).join(
-        Category, Category.id == Thread.category_id).where(Thread.id.in_(ids))).all()
-    return {t.id: (t.title, path("forums.thread", thread_id=t.id))
-            if can_view_thread(current_user, t) else ("a thread you cannot open", None)
-            for t, _ in rows}
+    rows = db.session.execute(
+        sa.select(Thread, Category)
+        .join(Category, Category.id == Thread.category_id)
+        .where(Thread.id.in_(ids))
+    ).all()
+    return {
+        t.id: (t.title, path("forums.thread", thread_id=t.id))
+        if can_view_thread(current_user, t)
+        else ("a thread you cannot open", None)
+        for t, _ in rows
+    }
 
 
 def describe_categories(ids: list[int]) -> dict[int, tuple[str, str | None]]:
@@ -412,6 +506,9 @@ def describe_categories(ids: list[int]) -> dict[int, tuple[str, str | None]]:
     from cop.forums.links import path
 
     rows = db.session.execute(sa.select(Category).where(Category.id.in_(ids))).scalars()
-    return {c.id: (c.name, path("forums.category", slug=c.slug))
-            if can_view_category(current_user, c) else ("a category you cannot open", None)
-            for c in rows}
+    return {
+        c.id: (c.name, path("forums.category", slug=c.slug))
+        if can_view_category(current_user, c)
+        else ("a category you cannot open", None)
+        for c in rows
+    }

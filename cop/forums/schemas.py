@@ -38,14 +38,19 @@ class ForumCategorySchema(Schema):
 
 
 class ForumThreadQuerySchema(Schema):
-    category = fields.String(load_default="", validate=validate.Length(max=100),
-                             metadata={"description": "category slug"})
+    category = fields.String(
+        load_default="",
+        validate=validate.Length(max=100),
+        metadata={"description": "category slug"},
+    )
     tag = fields.String(load_default="", validate=validate.Length(max=TAG_MAX + 10))
-    author = fields.Integer(load_default=None, allow_none=True,
-                            metadata={"description": "user id of the thread's author"})
+    author = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "user id of the thread's author"},
+    )
     kind = fields.String(load_default="", validate=validate.OneOf(["", *KINDS]))
-    cursor = fields.String(load_default=None, allow_none=True,
-                           validate=validate.Length(max=500))
+    cursor = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
     limit = fields.Integer(load_default=30, validate=validate.Range(min=1, max=100))
 
 
@@ -86,8 +91,9 @@ class ForumPostSchema(Schema):
     thread_id = fields.Integer()
     number = fields.Integer(metadata={"description": "1 is the opening post"})
     author = fields.Nested(ForumPersonSchema, allow_none=True)
-    body = fields.String(allow_none=True, metadata={"description": "markdown source; null "
-                                                    "when deleted or hidden"})
+    body = fields.String(
+        allow_none=True, metadata={"description": "markdown source; null when deleted or hidden"}
+    )
     body_html = fields.String(allow_none=True, metadata={"description": "sanitised HTML"})
     created_at = fields.DateTime()
     edited_at = fields.DateTime(allow_none=True)
@@ -104,13 +110,13 @@ class ForumThreadDetailSchema(ForumThreadSummarySchema):
     category_name = fields.String()
     accepted_post = fields.Nested(ForumPostSchema, allow_none=True)
     posts = fields.List(fields.Nested(ForumPostSchema))
-    next_cursor = fields.String(allow_none=True, metadata={
-        "description": "pass as `cursor` for the next posts"})
+    next_cursor = fields.String(
+        allow_none=True, metadata={"description": "pass as `cursor` for the next posts"}
+    )
 
 
 class ForumPostsQuerySchema(Schema):
-    cursor = fields.String(load_default=None, allow_none=True,
-                           validate=validate.Length(max=500))
+    cursor = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
 class ForumNewThreadSchema(Schema):
@@ -118,8 +124,11 @@ class ForumNewThreadSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(max=TITLE_MAX * 2))
     body = fields.String(required=True, validate=validate.Length(max=BODY_MAX * 4))
     kind = fields.String(load_default=ThreadKind.DISCUSSION.value, validate=validate.OneOf(KINDS))
-    tags = fields.List(fields.String(validate=validate.Length(max=100)), load_default=list,
-                       validate=validate.Length(max=TAGS_PER_THREAD * 2))
+    tags = fields.List(
+        fields.String(validate=validate.Length(max=100)),
+        load_default=list,
+        validate=validate.Length(max=TAGS_PER_THREAD * 2),
+    )
 
 
 class ForumReplySchema(Schema):
@@ -128,11 +137,18 @@ class ForumReplySchema(Schema):
 
 class ForumEditPostSchema(Schema):
     body = fields.String(required=True, validate=validate.Length(max=BODY_MAX * 4))
-    title = fields.String(load_default=None, allow_none=True,
-                          validate=validate.Length(max=TITLE_MAX * 2),
-                          metadata={"description": "opening post only"})
-    tags = fields.List(fields.String(validate=validate.Length(max=100)), load_default=None,
-                       allow_none=True, metadata={"description": "opening post only"})
+    title = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=TITLE_MAX * 2),
+        metadata={"description": "opening post only"},
+    )
+    tags = fields.List(
+        fields.String(validate=validate.Length(max=100)),
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "opening post only"},
+    )
 
 
 class ForumAcceptSchema(Schema):
@@ -148,15 +164,16 @@ class ForumSearchQuerySchema(Schema):
     q = fields.String(required=True, validate=validate.Length(max=500))
     category = fields.String(load_default="", validate=validate.Length(max=100))
     coalition = fields.String(load_default="", validate=validate.Length(max=100))
-    author = fields.String(load_default="", validate=validate.Length(max=100),
-                           metadata={"description": "a user id, or part of a name"})
+    author = fields.String(
+        load_default="",
+        validate=validate.Length(max=100),
+        metadata={"description": "a user id, or part of a name"},
+    )
     tag = fields.String(load_default="", validate=validate.Length(max=100))
     date_from = fields.Date(load_default=None, allow_none=True, data_key="from")
     date_to = fields.Date(load_default=None, allow_none=True, data_key="to")
-    sort = fields.String(load_default="relevance",
-                         validate=validate.OneOf(["relevance", "newest"]))
-    cursor = fields.String(load_default=None, allow_none=True,
-                           validate=validate.Length(max=500))
+    sort = fields.String(load_default="relevance", validate=validate.OneOf(["relevance", "newest"]))
+    cursor = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
 class ForumSearchResultSchema(Schema):
@@ -182,8 +199,11 @@ class ForumSearchPageSchema(Schema):
 
 class ForumMentionQuerySchema(Schema):
     q = fields.String(required=True, validate=validate.Length(min=1, max=60))
-    thread = fields.Integer(load_default=None, allow_none=True,
-                            metadata={"description": "a thread id: who of them may read it"})
+    thread = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "a thread id: who of them may read it"},
+    )
     category = fields.String(load_default="", validate=validate.Length(max=100))
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from cop.accounts.models import Role, User
 from cop.coalitions.models import CoachAssignment, Coalition, Membership
-from cop.core import audit
+from cop.core import audit, ratelimit
 from cop.core.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from cop.core.markdown import render_markdown
 from cop.core.models import utcnow
@@ -61,30 +61,69 @@ from cop.notifications import services as notifications
 
 # slug, name, section, description: the community-wide categories every install starts with.
 DEFAULT_CATEGORIES = [
-    ("renewable-energy", "Renewable energy", Section.SECTOR,
-     "Solar, wind, storage and grid work: training line workers, installers and technicians."),
-    ("broadband", "Broadband", Section.SECTOR,
-     "Fiber, wireless and digital-infrastructure crews and the programs that train them."),
-    ("transportation", "Transportation", Section.SECTOR,
-     "Transit, rail, ports, EV charging and the maintenance trades behind them."),
-    ("advanced-manufacturing", "Advanced manufacturing", Section.SECTOR,
-     "Semiconductors, batteries, fabrication and the IT and technical occupations around them."),
-    ("recruitment-and-outreach", "Recruitment and outreach", Section.TOPIC,
-     "Reaching women, veterans, rural residents and others new to the trades."),
-    ("employer-engagement", "Employer engagement", Section.TOPIC,
-     "Getting employers to the table, to hire, and to sign on to apprenticeships."),
-    ("supportive-services", "Supportive services", Section.TOPIC,
-     "Child care, transportation, tools, stipends: what keeps participants in training."),
-    ("apprenticeship", "Apprenticeship", Section.TOPIC,
-     "Registered apprenticeship and pre-apprenticeship: standards, sponsors, on-the-job learning."),
-    ("performance-reporting", "Performance reporting", Section.TOPIC,
-     "Quarterly reports, measures and credentials: how to count and report them correctly."),
+    (
+        "renewable-energy",
+        "Renewable energy",
+        Section.SECTOR,
+        "Solar, wind, storage and grid work: training line workers, installers and technicians.",
+    ),
+    (
+        "broadband",
+        "Broadband",
+        Section.SECTOR,
+        "Fiber, wireless and digital-infrastructure crews and the programs that train them.",
+    ),
+    (
+        "transportation",
+        "Transportation",
+        Section.SECTOR,
+        "Transit, rail, ports, EV charging and the maintenance trades behind them.",
+    ),
+    (
+        "advanced-manufacturing",
+        "Advanced manufacturing",
+        Section.SECTOR,
+        "Semiconductors, batteries, fabrication and the IT and technical occupations around them.",
+    ),
+    (
+        "recruitment-and-outreach",
+        "Recruitment and outreach",
+        Section.TOPIC,
+        "Reaching women, veterans, rural residents and others new to the trades.",
+    ),
+    (
+        "employer-engagement",
+        "Employer engagement",
+        Section.TOPIC,
+        "Getting employers to the table, to hire, and to sign on to apprenticeships.",
+    ),
+    (
+        "supportive-services",
+        "Supportive services",
+        Section.TOPIC,
+        "Child care, transportation, tools, stipends: what keeps participants in training.",
+    ),
+    (
+        "apprenticeship",
+        "Apprenticeship",
+        Section.TOPIC,
+        "Registered apprenticeship and pre-apprenticeship: standards, sponsors, on-the-job learning.",
+    ),
+    (
+        "performance-reporting",
+        "Performance reporting",
+        Section.TOPIC,
+        "Quarterly reports, measures and credentials: how to count and report them correctly.",
+    ),
     ("general", "General", Section.TOPIC, "Everything else the coalitions want to ask each other."),
 ]
-STAFF_CATEGORY = ("staff-room", "Staff room", Section.STAFF,
-                  "For coaches and program staff only.")
-SECTION_BASE = {Section.SECTOR: 100, Section.TOPIC: 200, Section.COALITION: 1000,
-                Section.STAFF: 2000}
+STAFF_CATEGORY = ("staff-room", "Staff room", Section.STAFF, "For coaches and program staff only.")
+SECTION_BASE = {
+    Section.SECTOR: 100,
+    Section.TOPIC: 200,
+    Section.COALITION: 1000,
+    Section.STAFF: 2000,
+}
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -94,11 +133,13 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 def check_title(title: str | None) -> str:
     title = " ".join(clean_text(title).split())
     if len(title) < TITLE_MIN:
-        raise ServiceError(f"Give the thread a title of at least {TITLE_MIN} characters.",
-                           field="title")
+        raise ServiceError(
+            f"Give the thread a title of at least {TITLE_MIN} characters.", field="title"
+        )
     if len(title) > TITLE_MAX:
-        raise ServiceError(f"The title is too long (at most {TITLE_MAX} characters).",
-                           field="title")
+        raise ServiceError(
+            f"The title is too long (at most {TITLE_MAX} characters).", field="title"
+        )
     return title
 
 
@@ -107,8 +148,11 @@ def check_body(body: str | None) -> str:
     if not body.strip():
         raise ServiceError("Write something before posting.", field="body")
     if len(body) > BODY_MAX:
-        raise ServiceError(f"The post is too long: {len(body):,} characters, at most "
-                           f"{BODY_MAX:,}. Split it in two, or link to a document.", field="body")
+        raise ServiceError(
+            f"The post is too long: {len(body):,} characters, at most "
+            f"{BODY_MAX:,}. Split it in two, or link to a document.",
+            field="body",
+        )
     return body.rstrip()
 
 
@@ -154,9 +198,14 @@ def cook(body: str) -> Rendered:
     ids = mentioned_ids(body)
     people = {}
     if ids:
-        people = {u.id: u for u in db.session.execute(
-            sa.select(User).where(User.id.in_(ids), User.active.is_(True),
-                                  User.role != Role.GUEST.value)).scalars()}
+        people = {
+            u.id: u
+            for u in db.session.execute(
+                sa.select(User).where(
+                    User.id.in_(ids), User.active.is_(True), User.role != Role.GUEST.value
+                )
+            ).scalars()
+        }
     return render_post(body, people)
 
 
@@ -174,15 +223,21 @@ def ensure_default_categories(commit: bool = True) -> int:
     """Create the community-wide, staff and coalition categories that are missing."""
     existing = set(db.session.execute(sa.select(Category.slug)).scalars())
     created = 0
-    for i, (slug, name, section, description) in enumerate([*DEFAULT_CATEGORIES,
-                                                           STAFF_CATEGORY]):
+    for i, (slug, name, section, description) in enumerate([*DEFAULT_CATEGORIES, STAFF_CATEGORY]):
         if slug in existing:
             continue
         kind = CategoryKind.STAFF if section == Section.STAFF else CategoryKind.COMMUNITY
-        db.session.add(Category(
-            slug=slug, name=name, description=description,
-            description_html=render_markdown(description), kind=kind.value,
-            section=section.value, position=SECTION_BASE[section] + 10 * (i + 1)))
+        db.session.add(
+            Category(
+                slug=slug,
+                name=name,
+                description=description,
+                description_html=render_markdown(description),
+                kind=kind.value,
+                section=section.value,
+                position=SECTION_BASE[section] + 10 * (i + 1),
+            )
+        )
         created += 1
     created += ensure_coalition_categories(commit=False)
     if commit:
@@ -192,16 +247,27 @@ def ensure_default_categories(commit: bool = True) -> int:
 
 def coalition_category_values(coalition) -> dict:
     description = "Private to this coalition's members, its coaches and program staff."
-    return dict(slug=f"coalition-{coalition.slug}"[:100], name=coalition.name,
-                description=description, description_html=render_markdown(description),
-                kind=CategoryKind.COALITION.value, section=Section.COALITION.value,
-                coalition_id=coalition.id, position=SECTION_BASE[Section.COALITION],
-                created_at=utcnow(), thread_count=0, post_count=0)
+    return dict(
+        slug=f"coalition-{coalition.slug}"[:100],
+        name=coalition.name,
+        description=description,
+        description_html=render_markdown(description),
+        kind=CategoryKind.COALITION.value,
+        section=Section.COALITION.value,
+        coalition_id=coalition.id,
+        position=SECTION_BASE[Section.COALITION],
+        created_at=utcnow(),
+        thread_count=0,
+        post_count=0,
+    )
 
 
 def ensure_coalition_categories(commit: bool = True) -> int:
-    have = set(db.session.execute(
-        sa.select(Category.coalition_id).where(Category.coalition_id.is_not(None))).scalars())
+    have = set(
+        db.session.execute(
+            sa.select(Category.coalition_id).where(Category.coalition_id.is_not(None))
+        ).scalars()
+    )
     missing = db.session.execute(
         sa.select(Coalition.id, Coalition.slug, Coalition.name).where(Coalition.id.not_in(have))
     ).all()
@@ -212,8 +278,9 @@ def ensure_coalition_categories(commit: bool = True) -> int:
     return len(missing)
 
 
-def create_category(actor: User, *, name: str, description: str = "", section: str,
-                    slug: str | None = None) -> Category:
+def create_category(
+    actor: User, *, name: str, description: str = "", section: str, slug: str | None = None
+) -> Category:
     if not can_manage_categories(actor):
         raise PermissionDenied("Only admins create categories.")
     name = " ".join(clean_text(name).split())
@@ -223,15 +290,20 @@ def create_category(actor: User, *, name: str, description: str = "", section: s
         raise ServiceError("Choose where the category is listed.", field="section")
     slug = slug or normalise_tag(name)
     if not SLUG_RE.match(slug or "") or len(slug) > 80:
-        raise ServiceError("The address uses lowercase letters, digits and dashes.",
-                           field="slug")
+        raise ServiceError("The address uses lowercase letters, digits and dashes.", field="slug")
     if db.session.execute(sa.select(Category.id).where(Category.slug == slug)).first():
         raise Conflict(f"A category with the address {slug!r} exists.", field="slug")
     description = clean_text(description, keep_newlines=True).strip()[:2000]
     kind = CategoryKind.STAFF if section == Section.STAFF else CategoryKind.COMMUNITY
-    category = Category(slug=slug, name=name, description=description,
-                        description_html=render_markdown(description), kind=kind.value,
-                        section=section, position=_next_position(section))
+    category = Category(
+        slug=slug,
+        name=name,
+        description=description,
+        description_html=render_markdown(description),
+        kind=kind.value,
+        section=section,
+        position=_next_position(section),
+    )
     db.session.add(category)
     db.session.flush()
     audit.record(actor, "forum.category_create", category, section=section)
@@ -256,9 +328,13 @@ def move_category(actor: User, category: Category, direction: int) -> None:
     """Move a category up (-1) or down (+1) among those of its section."""
     if not can_manage_categories(actor):
         raise PermissionDenied("Only admins order categories.")
-    siblings = list(db.session.execute(
-        sa.select(Category).where(Category.section == category.section)
-        .order_by(Category.position, Category.name)).scalars())
+    siblings = list(
+        db.session.execute(
+            sa.select(Category)
+            .where(Category.section == category.section)
+            .order_by(Category.position, Category.name)
+        ).scalars()
+    )
     index = siblings.index(category)
     other = index + (1 if direction > 0 else -1)
     if 0 <= other < len(siblings):
@@ -277,33 +353,76 @@ def set_category_archived(actor: User, category: Category, archived: bool) -> No
     if archived == category.is_archived:
         return
     category.archived_at = utcnow() if archived else None
-    audit.record(actor, "forum.category_archive" if archived else "forum.category_unarchive",
-                 category)
+    audit.record(
+        actor, "forum.category_archive" if archived else "forum.category_unarchive", category
+    )
     db.session.commit()
 
 
 # ---------------------------------------------------------------- writing
 
 
-def create_thread(actor: User, category: Category, *, title: str, body: str,
-                  kind: str = ThreadKind.DISCUSSION.value,
-                  tags: Iterable[str] | str | None = None) -> Thread:
+class PostingTooFast(ServiceError):
+    status = 429
+    code = "rate_limited"
+
+
+def check_post_rate(actor: User) -> None:
+    """Flood control: new threads and replies per user (FORUM_POST_RATE). Called by the HTTP
+    entry points (views, API); seeds and other features' services post without it."""
+    from flask import current_app
+
+    rate = current_app.config.get("FORUM_POST_RATE", "10 per minute")
+    if not ratelimit.hit("forum-post", actor.id, rate):
+        raise PostingTooFast(
+            f"You are posting too quickly (limit: {rate}). Wait a minute and post again."
+        )
+
+
+def create_thread(
+    actor: User,
+    category: Category,
+    *,
+    title: str,
+    body: str,
+    kind: str = ThreadKind.DISCUSSION.value,
+    tags: Iterable[str] | str | None = None,
+) -> Thread:
     if not can_view_category(actor, category):
         raise NotFound("No such category.")
     if not can_post_in(actor, category):
         raise PermissionDenied("This category is archived: nobody posts in it.")
-    title, body, kind, tags = check_title(title), check_body(body), check_kind(kind), \
-        check_tags(tags)
+    title, body, kind, tags = (
+        check_title(title),
+        check_body(body),
+        check_kind(kind),
+        check_tags(tags),
+    )
     rendered = cook(body)
     now = utcnow()
-    thread = Thread(category_id=category.id, author_id=actor.id, title=title, kind=kind,
-                    created_at=now, last_post_at=now, last_poster_id=actor.id,
-                    last_post_number=1, reply_count=0,
-                    tag_rows=[ThreadTag(tag=t) for t in tags])
+    thread = Thread(
+        category_id=category.id,
+        author_id=actor.id,
+        title=title,
+        kind=kind,
+        created_at=now,
+        last_post_at=now,
+        last_poster_id=actor.id,
+        last_post_number=1,
+        reply_count=0,
+        tag_rows=[ThreadTag(tag=t) for t in tags],
+    )
     db.session.add(thread)
     db.session.flush()
-    post = Post(thread_id=thread.id, number=1, author_id=actor.id, body=body,
-                body_html=rendered.html, search_text=rendered.text, created_at=now)
+    post = Post(
+        thread_id=thread.id,
+        number=1,
+        author_id=actor.id,
+        body=body,
+        body_html=rendered.html,
+        search_text=rendered.text,
+        created_at=now,
+    )
     db.session.add(post)
     category.thread_count = Category.thread_count + 1
     category.post_count = Category.post_count + 1
@@ -333,19 +452,33 @@ def reply(actor: User, thread: Thread, *, body: str) -> Post:
     rendered = cook(body)
     now = utcnow()
     number = db.session.execute(
-        sa.update(Thread).where(Thread.id == thread.id)
-        .values(last_post_number=Thread.last_post_number + 1,
-                reply_count=Thread.reply_count + 1, last_post_at=now, last_poster_id=actor.id)
+        sa.update(Thread)
+        .where(Thread.id == thread.id)
+        .values(
+            last_post_number=Thread.last_post_number + 1,
+            reply_count=Thread.reply_count + 1,
+            last_post_at=now,
+            last_poster_id=actor.id,
+        )
         .returning(Thread.last_post_number)
         .execution_options(synchronize_session=False)
     ).scalar_one()
-    post = Post(thread_id=thread.id, number=number, author_id=actor.id, body=body,
-                body_html=rendered.html, search_text=rendered.text, created_at=now)
+    post = Post(
+        thread_id=thread.id,
+        number=number,
+        author_id=actor.id,
+        body=body,
+        body_html=rendered.html,
+        search_text=rendered.text,
+        created_at=now,
+    )
     db.session.add(post)
     db.session.execute(
-        sa.update(Category).where(Category.id == thread.category_id)
+        sa.update(Category)
+        .where(Category.id == thread.category_id)
         .values(post_count=Category.post_count + 1, last_post_at=now, last_poster_id=actor.id)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     db.session.flush()
     _upsert_read_state(actor, thread.id, number)
     _notify_new_post(actor, thread, thread.category, post, rendered.mentioned)
@@ -353,8 +486,14 @@ def reply(actor: User, thread: Thread, *, body: str) -> Post:
     return post
 
 
-def edit_post(actor: User, post: Post, *, body: str, title: str | None = None,
-              tags: Iterable[str] | str | None = None) -> Post:
+def edit_post(
+    actor: User,
+    post: Post,
+    *,
+    body: str,
+    title: str | None = None,
+    tags: Iterable[str] | str | None = None,
+) -> Post:
     """Edit a post (and, on the opening post, the thread's title and tags), keeping the
     version it replaces in the revision history."""
     thread = post.thread
@@ -369,11 +508,17 @@ def edit_post(actor: User, post: Post, *, body: str, title: str | None = None,
     if body == post.body and new_title == thread.title and new_tags == sorted(thread.tags):
         return post
     now = utcnow()
-    db.session.add(PostRevision(
-        post_id=post.id, version=post.version, title=thread.title if opening else None,
-        body=post.body, body_html=post.body_html,
-        author_id=post.edited_by_id or post.author_id,
-        created_at=post.edited_at or post.created_at))
+    db.session.add(
+        PostRevision(
+            post_id=post.id,
+            version=post.version,
+            title=thread.title if opening else None,
+            body=post.body,
+            body_html=post.body_html,
+            author_id=post.edited_by_id or post.author_id,
+            created_at=post.edited_at or post.created_at,
+        )
+    )
     before = set(mentioned_ids(post.body))
     rendered = cook(body)
     post.body, post.body_html, post.search_text = body, rendered.html, rendered.text
@@ -384,8 +529,9 @@ def edit_post(actor: User, post: Post, *, body: str, title: str | None = None,
         if new_tags != sorted(thread.tags):
             thread.tag_rows = [ThreadTag(tag=t) for t in new_tags]
     if actor.id != post.author_id:
-        audit.record(actor, "forum.post_edit_by_moderator", post, thread=thread.id,
-                     number=post.number)
+        audit.record(
+            actor, "forum.post_edit_by_moderator", post, thread=thread.id, number=post.number
+        )
     fresh = [uid for uid in rendered.mentioned if uid not in before]
     _notify_mentions(actor, thread, thread.category, post, fresh)
     db.session.commit()
@@ -404,14 +550,26 @@ def delete_post(actor: User, post: Post) -> None:
     by_moderator = actor.id != post.author_id
     if post.number == 1:
         thread.deleted_at, thread.deleted_by_id = now, actor.id
-        audit.record(actor, "forum.thread_delete", thread, by_moderator=by_moderator,
-                     category=thread.category.slug)
+        audit.record(
+            actor,
+            "forum.thread_delete",
+            thread,
+            by_moderator=by_moderator,
+            category=thread.category.slug,
+        )
     else:
         post.deleted_at, post.deleted_by_id = now, actor.id
         if thread.accepted_post_id == post.id:
             thread.accepted_post_id = None
-        audit.record(actor, "forum.post_delete", post, thread=thread.id, number=post.number,
-                     by_moderator=by_moderator, excerpt=post.search_text[:300])
+        audit.record(
+            actor,
+            "forum.post_delete",
+            post,
+            thread=thread.id,
+            number=post.number,
+            by_moderator=by_moderator,
+            excerpt=post.search_text[:300],
+        )
     db.session.flush()
     refresh_thread_stats(thread)
     refresh_category_stats(thread.category)
@@ -451,10 +609,16 @@ def accept_answer(actor: User, thread: Thread, post: Post | None) -> None:
     thread.accepted_post_id = new_id
     if post is not None and post.author is not None:
         notifications.notify(
-            post.author, kinds.ANSWER_ACCEPTED.key, actor=actor, subject_type="post",
-            subject_id=post.id, url=post_path(post.id), excerpt=_excerpt(post),
+            post.author,
+            kinds.ANSWER_ACCEPTED.key,
+            actor=actor,
+            subject_type="post",
+            subject_id=post.id,
+            url=post_path(post.id),
+            excerpt=_excerpt(post),
             text=f"{actor.name} accepted your answer in “{thread.title}”",
-            context=[("thread", thread.id), ("category", thread.category_id)])
+            context=[("thread", thread.id), ("category", thread.category_id)],
+        )
     db.session.commit()
 
 
@@ -468,13 +632,18 @@ def _upsert_read_state(user: User, thread_id: int, number: int) -> None:
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     greatest = sa.func.greatest if dialect == "postgresql" else sa.func.max
-    stmt = insert(ReadState).values(user_id=user.id, thread_id=thread_id,
-                                    last_read_number=number, updated_at=utcnow())
+    stmt = insert(ReadState).values(
+        user_id=user.id, thread_id=thread_id, last_read_number=number, updated_at=utcnow()
+    )
     stmt = stmt.on_conflict_do_update(
         index_elements=[ReadState.user_id, ReadState.thread_id],
-        set_={"last_read_number": greatest(ReadState.last_read_number,
-                                           stmt.excluded.last_read_number),
-              "updated_at": stmt.excluded.updated_at})
+        set_={
+            "last_read_number": greatest(
+                ReadState.last_read_number, stmt.excluded.last_read_number
+            ),
+            "updated_at": stmt.excluded.updated_at,
+        },
+    )
     db.session.execute(stmt)
 
 
@@ -529,8 +698,9 @@ def move_thread(actor: User, thread: Thread, category: Category) -> None:
         return
     thread.category_id = category.id
     thread.category = category
-    audit.record(actor, "forum.thread_move", thread, from_category=source.slug,
-                 to_category=category.slug)
+    audit.record(
+        actor, "forum.thread_move", thread, from_category=source.slug, to_category=category.slug
+    )
     db.session.flush()
     refresh_category_stats(source)
     refresh_category_stats(category)
@@ -547,17 +717,20 @@ def merge_threads(actor: User, source: Thread, target: Thread) -> None:
         raise ServiceError("Deleted threads cannot be merged.", field="target")
     offset = target.last_post_number
     db.session.execute(
-        sa.update(Post).where(Post.thread_id == source.id)
+        sa.update(Post)
+        .where(Post.thread_id == source.id)
         .values(thread_id=target.id, number=Post.number + offset)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     db.session.execute(sa.delete(ReadState).where(ReadState.thread_id == source.id))
     target.last_post_number = offset + source.last_post_number
     now = utcnow()
     source.deleted_at, source.deleted_by_id = now, actor.id
     source.merged_into_id = target.id
     source.accepted_post_id = None
-    audit.record(actor, "forum.thread_merge", source, into_thread=target.id,
-                 into_title=target.title)
+    audit.record(
+        actor, "forum.thread_merge", source, into_thread=target.id, into_title=target.title
+    )
     db.session.flush()
     db.session.expire_all()
     refresh_thread_stats(target)
@@ -575,8 +748,10 @@ def flag_post(actor: User, post: Post, *, reason: str, details: str = "") -> Fla
         raise ServiceError("Choose a reason.", field="reason")
     details = check_reason(details, required=reason == "other", field="details")
     already = db.session.execute(
-        sa.select(Flag.id).where(Flag.post_id == post.id, Flag.flagger_id == actor.id,
-                                 Flag.resolved_at.is_(None))).first()
+        sa.select(Flag.id).where(
+            Flag.post_id == post.id, Flag.flagger_id == actor.id, Flag.resolved_at.is_(None)
+        )
+    ).first()
     if already:
         raise Conflict("You have flagged this post already; a moderator will look at it.")
     flag = Flag(post_id=post.id, flagger_id=actor.id, reason=reason, details=details)
@@ -599,9 +774,17 @@ def hide_post(actor: User, post: Post, *, reason: str) -> None:
     if thread.accepted_post_id == post.id:
         thread.accepted_post_id = None
     flags = _resolve_open_flags(actor, post, "hidden", now)
-    audit.record(actor, "forum.post_hide", post, reason=reason, thread=thread.id,
-                 number=post.number, author_id=post.author_id, flags=flags or None,
-                 excerpt=post.search_text[:300])
+    audit.record(
+        actor,
+        "forum.post_hide",
+        post,
+        reason=reason,
+        thread=thread.id,
+        number=post.number,
+        author_id=post.author_id,
+        flags=flags or None,
+        excerpt=post.search_text[:300],
+    )
     db.session.flush()
     refresh_thread_stats(thread)
     refresh_category_stats(thread.category)
@@ -632,7 +815,8 @@ def dismiss_flags(actor: User, post: Post) -> None:
 
 def _resolve_open_flags(actor: User, post: Post, resolution: str, now) -> int:
     return db.session.execute(
-        sa.update(Flag).where(Flag.post_id == post.id, Flag.resolved_at.is_(None))
+        sa.update(Flag)
+        .where(Flag.post_id == post.id, Flag.resolved_at.is_(None))
         .values(resolved_at=now, resolved_by_id=actor.id, resolution=resolution)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -643,14 +827,18 @@ def _resolve_open_flags(actor: User, post: Post, resolution: str, now) -> int:
 
 def refresh_thread_stats(thread: Thread) -> None:
     """Recount a thread's replies and last post (after a delete, hide, merge)."""
-    visible = sa.and_(Post.thread_id == thread.id, Post.deleted_at.is_(None),
-                      Post.hidden_at.is_(None))
+    visible = sa.and_(
+        Post.thread_id == thread.id, Post.deleted_at.is_(None), Post.hidden_at.is_(None)
+    )
     replies = db.session.execute(
         sa.select(sa.func.count()).select_from(Post).where(visible, Post.number > 1)
     ).scalar_one()
     last = db.session.execute(
-        sa.select(Post.created_at, Post.author_id).where(visible)
-        .order_by(Post.number.desc()).limit(1)).first()
+        sa.select(Post.created_at, Post.author_id)
+        .where(visible)
+        .order_by(Post.number.desc())
+        .limit(1)
+    ).first()
     thread.reply_count = replies
     if last is not None:
         thread.last_post_at, thread.last_poster_id = last
@@ -661,11 +849,16 @@ def refresh_thread_stats(thread: Thread) -> None:
 def refresh_category_stats(category: Category) -> None:
     live = sa.and_(Thread.category_id == category.id, Thread.deleted_at.is_(None))
     threads, posts = db.session.execute(
-        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Thread.reply_count + 1), 0))
-        .where(live)).one()
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Thread.reply_count + 1), 0)).where(
+            live
+        )
+    ).one()
     last = db.session.execute(
-        sa.select(Thread.last_post_at, Thread.last_poster_id).where(live)
-        .order_by(Thread.last_post_at.desc(), Thread.id.desc()).limit(1)).first()
+        sa.select(Thread.last_post_at, Thread.last_poster_id)
+        .where(live)
+        .order_by(Thread.last_post_at.desc(), Thread.id.desc())
+        .limit(1)
+    ).first()
     category.thread_count, category.post_count = threads, posts
     category.last_post_at, category.last_poster_id = last if last is not None else (None, None)
 
@@ -683,12 +876,20 @@ def who_may_read(users: Iterable[User], category: Category) -> list[User]:
     ids = [u.id for u in users if not u.is_admin]
     allowed: set[int] = set()
     if ids and category.coalition_id is not None:
-        allowed = set(db.session.execute(
-            sa.select(Membership.user_id).where(Membership.coalition_id == category.coalition_id,
-                                                Membership.user_id.in_(ids))
-            .union(sa.select(CoachAssignment.coach_id).where(
-                CoachAssignment.coalition_id == category.coalition_id,
-                CoachAssignment.coach_id.in_(ids)))).scalars())
+        allowed = set(
+            db.session.execute(
+                sa.select(Membership.user_id)
+                .where(
+                    Membership.coalition_id == category.coalition_id, Membership.user_id.in_(ids)
+                )
+                .union(
+                    sa.select(CoachAssignment.coach_id).where(
+                        CoachAssignment.coalition_id == category.coalition_id,
+                        CoachAssignment.coach_id.in_(ids),
+                    )
+                )
+            ).scalars()
+        )
     return [u for u in users if u.is_admin or u.id in allowed]
 
 
@@ -703,35 +904,64 @@ def _excerpt(post: Post) -> str:
     return post.search_text[:300]
 
 
-def _notify_mentions(actor: User, thread: Thread, category: Category, post: Post,
-                     mentioned: list[int]) -> set[int]:
+def _notify_mentions(
+    actor: User, thread: Thread, category: Category, post: Post, mentioned: list[int]
+) -> set[int]:
     told = notifications.notify_many(
-        who_may_read(_users(mentioned), category), notification_kinds.MENTION.key,
-        actor=actor, subject_type="post", subject_id=post.id, url=post_path(post.id),
-        text=f"{actor.name} mentioned you in “{thread.title}”", excerpt=_excerpt(post),
-        context=[("thread", thread.id), ("category", category.id)])
+        who_may_read(_users(mentioned), category),
+        notification_kinds.MENTION.key,
+        actor=actor,
+        subject_type="post",
+        subject_id=post.id,
+        url=post_path(post.id),
+        text=f"{actor.name} mentioned you in “{thread.title}”",
+        excerpt=_excerpt(post),
+        context=[("thread", thread.id), ("category", category.id)],
+    )
     return {n.user_id for n in told}
 
 
-def _notify_new_post(actor: User, thread: Thread, category: Category, post: Post,
-                     mentioned: list[int], *, is_new_thread: bool = False) -> None:
+def _notify_new_post(
+    actor: User,
+    thread: Thread,
+    category: Category,
+    post: Post,
+    mentioned: list[int],
+    *,
+    is_new_thread: bool = False,
+) -> None:
     """Mentions first, then the asker (a reply), then followers: one notice per person."""
     # Skip everyone mentioned, told or not: a muted thread silences its replies too.
     done = _notify_mentions(actor, thread, category, post, mentioned) | set(mentioned)
     done.add(actor.id)
-    common = dict(actor=actor, subject_type="post", subject_id=post.id, url=post_path(post.id),
-                  excerpt=_excerpt(post),
-                  context=[("thread", thread.id), ("category", category.id)])
+    common = dict(
+        actor=actor,
+        subject_type="post",
+        subject_id=post.id,
+        url=post_path(post.id),
+        excerpt=_excerpt(post),
+        context=[("thread", thread.id), ("category", category.id)],
+    )
     if not is_new_thread and thread.author_id and thread.author_id not in done:
         notifications.notify_many(
-            who_may_read(_users([thread.author_id]), category), notification_kinds.REPLY.key,
-            text=f"{actor.name} replied to “{thread.title}”", **common)
+            who_may_read(_users([thread.author_id]), category),
+            notification_kinds.REPLY.key,
+            text=f"{actor.name} replied to “{thread.title}”",
+            **common,
+        )
         done.add(thread.author_id)
     candidates = {u.id: u for u in notifications.followers("category", category.id)}
     if not is_new_thread:
         candidates.update({u.id: u for u in notifications.followers("thread", thread.id)})
-    text = (f"New thread “{thread.title}” in {category.name}" if is_new_thread
-            else f"{actor.name} posted in “{thread.title}”")
+    text = (
+        f"New thread “{thread.title}” in {category.name}"
+        if is_new_thread
+        else f"{actor.name} posted in “{thread.title}”"
+    )
     notifications.notify_many(
-        who_may_read(candidates.values(), category), notification_kinds.FOLLOWED_POST.key,
-        text=text, skip_user_ids=done, **common)
+        who_may_read(candidates.values(), category),
+        notification_kinds.FOLLOWED_POST.key,
+        text=text,
+        skip_user_ids=done,
+        **common,
+    )

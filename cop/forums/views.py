@@ -55,8 +55,9 @@ def _forum_users_only():
 
 def form_error(form, exc: ServiceError) -> None:
     """A refused use case: its message on the field it is about, else as a flash."""
-    if exc.status not in (400, 409, 422):
+    if exc.status not in (400, 409, 422, 429):
         raise exc
+    form.status = exc.status
     field = getattr(form, exc.field, None) if exc.field else None
     if field is not None:
         field.errors = [*field.errors, exc.message]
@@ -66,6 +67,8 @@ def form_error(form, exc: ServiceError) -> None:
 
 
 def _status(form) -> int:
+    if getattr(form, "status", None) == 429:
+        return 429
     return 400 if form.errors else 200
 
 
@@ -96,21 +99,34 @@ def latest():
 def category(slug: str):
     category = get_visible_category_or_404(current_user, slug)
     tag = services.normalise_tag(request.args.get("tag", ""))
-    page = queries.thread_list(current_user, [category.id], cursor=request.args.get("cursor"),
-                               pinned_first=True, tag=tag)
+    page = queries.thread_list(
+        current_user, [category.id], cursor=request.args.get("cursor"), pinned_first=True, tag=tag
+    )
     level = services.notifications.subscription_level(current_user, "category", category.id)
-    return render_template("forums/category.html", category=category, page=page, tag=tag,
-                           subscription=level, button=ButtonForm())
+    return render_template(
+        "forums/category.html",
+        category=category,
+        page=page,
+        tag=tag,
+        subscription=level,
+        button=ButtonForm(),
+    )
 
 
 @bp.get("/t/<int:thread_id>")
 def thread(thread_id: int):
-    page = queries.thread_page(current_user, thread_id, after=request.args.get("after", 0,
-                                                                                 type=int))
+    page = queries.thread_page(
+        current_user, thread_id, after=request.args.get("after", 0, type=int)
+    )
     if page.thread.merged_into_id:
         return redirect(url_for("forums.thread", thread_id=page.thread.merged_into_id), 301)
-    html = render_template("forums/thread.html", page=page, form=ReplyForm(),
-                           button=ButtonForm(), react_form=ReactForm())
+    html = render_template(
+        "forums/thread.html",
+        page=page,
+        form=ReplyForm(),
+        button=ButtonForm(),
+        react_form=ReactForm(),
+    )
     # After rendering: the commit expires what the template reads.
     if page.last_number_shown > (page.last_read or 0):
         services.mark_read(current_user, page.thread, page.last_number_shown)
@@ -135,8 +151,9 @@ def revisions(post_id: int):
     post = get_visible_post_or_404(current_user, post_id)
     if not can_view_history(current_user, post):
         abort(404)
-    return render_template("forums/revisions.html", post=post, thread=post.thread,
-                           versions=queries.versions(post))
+    return render_template(
+        "forums/revisions.html", post=post, thread=post.thread, versions=queries.versions(post)
+    )
 
 
 # ---------------------------------------------------------------- writing
@@ -150,9 +167,15 @@ def new_thread():
     if form.validate_on_submit():
         category = next(c for c in categories if c.slug == form.category.data)
         try:
+            services.check_post_rate(current_user)
             thread = services.create_thread(
-                current_user, category, title=form.title.data, body=form.body.data,
-                kind=form.kind.data, tags=form.tags.data)
+                current_user,
+                category,
+                title=form.title.data,
+                body=form.body.data,
+                kind=form.kind.data,
+                tags=form.tags.data,
+            )
         except ServiceError as exc:
             form_error(form, exc)
         else:
@@ -170,6 +193,7 @@ def reply(thread_id: int):
         form.body.data = _quote(thread, quoted)
     if form.validate_on_submit():
         try:
+            services.check_post_rate(current_user)
             post = services.reply(current_user, thread, body=form.body.data)
         except ServiceError as exc:
             form_error(form, exc)
@@ -185,8 +209,9 @@ def _quote(thread, post_id: int) -> str:
     if post.thread_id != thread.id or not post.is_visible:
         return ""
     author = post.author
-    return quote_block(author.name if author else None, post.author_id, post_path(post.id),
-                       post.body)
+    return quote_block(
+        author.name if author else None, post.author_id, post_path(post.id), post.body
+    )
 
 
 @bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
@@ -199,16 +224,21 @@ def edit_post(post_id: int):
     form = EditPostForm(data=current if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
-            services.edit_post(current_user, post, body=form.body.data,
-                               title=form.title.data if opening else None,
-                               tags=form.tags.data if opening else None)
+            services.edit_post(
+                current_user,
+                post,
+                body=form.body.data,
+                title=form.title.data if opening else None,
+                tags=form.tags.data if opening else None,
+            )
         except ServiceError as exc:
             form_error(form, exc)
         else:
             flash("Your changes are saved.", "success")
             return redirect(post_in_thread_path(thread.id, post.number), code=303)
-    return render_template("forums/edit_post.html", form=form, post=post, thread=thread,
-                           opening=opening), _status(form)
+    return render_template(
+        "forums/edit_post.html", form=form, post=post, thread=thread, opening=opening
+    ), _status(form)
 
 
 @bp.route("/p/<int:post_id>/delete", methods=["GET", "POST"])
@@ -243,8 +273,12 @@ def accept(post_id: int):
     ButtonForm().validate_on_submit() or abort(400)
     accepting = request.form.get("value") != "off"
     services.accept_answer(current_user, post.thread, post if accepting else None)
-    flash("This reply is now the accepted answer." if accepting
-          else "The thread has no accepted answer now.", "success")
+    flash(
+        "This reply is now the accepted answer."
+        if accepting
+        else "The thread has no accepted answer now.",
+        "success",
+    )
     return redirect(post_in_thread_path(post.thread_id, post.number), code=303)
 
 
@@ -269,9 +303,10 @@ def category_subscription(slug: str):
 
 
 def _subscription_message(level: str | None, what: str) -> str:
-    return {"follow": f"You follow this {what}: you are notified of every new post.",
-            "mute": f"This {what} is muted: no notifications from it."}.get(
-        level or "", f"You get the usual notifications for this {what}.")
+    return {
+        "follow": f"You follow this {what}: you are notified of every new post.",
+        "mute": f"This {what} is muted: no notifications from it.",
+    }.get(level or "", f"You get the usual notifications for this {what}.")
 
 
 @bp.route("/p/<int:post_id>/flag", methods=["GET", "POST"])
@@ -282,15 +317,17 @@ def flag(post_id: int):
     form = FlagForm()
     if form.validate_on_submit():
         try:
-            services.flag_post(current_user, post, reason=form.reason.data,
-                               details=form.details.data)
+            services.flag_post(
+                current_user, post, reason=form.reason.data, details=form.details.data
+            )
         except ServiceError as exc:
             form_error(form, exc)
         else:
             flash("Thank you: a moderator will look at this post.", "success")
             return redirect(post_in_thread_path(post.thread_id, post.number), code=303)
-    return render_template("forums/flag.html", form=form, post=post,
-                           thread=post.thread), _status(form)
+    return render_template("forums/flag.html", form=form, post=post, thread=post.thread), _status(
+        form
+    )
 
 
 # ---------------------------------------------------------------- search
@@ -300,18 +337,34 @@ def flag(post_id: int):
 def search():
     args = request.args
     filters = forum_search.SearchFilters(
-        category=args.get("category", "")[:100], coalition=args.get("coalition", "")[:100],
-        author=args.get("author", "")[:100], tag=args.get("tag", "")[:40],
-        date_from=_date(args.get("from")), date_to=_date(args.get("to")),
-        sort="newest" if args.get("sort") == "newest" else "relevance")
-    query = args.get("q", "")[:forum_search.MAX_QUERY]
+        category=args.get("category", "")[:100],
+        coalition=args.get("coalition", "")[:100],
+        author=args.get("author", "")[:100],
+        tag=args.get("tag", "")[:40],
+        date_from=_date(args.get("from")),
+        date_to=_date(args.get("to")),
+        sort="newest" if args.get("sort") == "newest" else "relevance",
+    )
+    query = args.get("q", "")[: forum_search.MAX_QUERY]
     categories = visible_categories(current_user)
-    page = forum_search.search(current_user, query, filters, cursor=args.get("cursor"),
-                               category_ids=[c.id for c in categories])
+    page = forum_search.search(
+        current_user,
+        query,
+        filters,
+        cursor=args.get("cursor"),
+        category_ids=[c.id for c in categories],
+    )
     coalitions = db.session.execute(
-        db.select(Coalition.slug, Coalition.name).order_by(Coalition.name)).all()
-    return render_template("forums/search.html", q=query, filters=filters, page=page,
-                           categories=categories, coalitions=coalitions)
+        db.select(Coalition.slug, Coalition.name).order_by(Coalition.name)
+    ).all()
+    return render_template(
+        "forums/search.html",
+        q=query,
+        filters=filters,
+        page=page,
+        categories=categories,
+        coalitions=coalitions,
+    )
 
 
 def _date(value: str | None) -> date | None:

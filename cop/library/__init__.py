@@ -29,9 +29,11 @@ def init_app(app: Flask) -> None:
     from cop.library.views import allow_large_uploads, bp
 
     # Settings from the app config, else the environment, else the defaults (docs/library.md).
-    for key, default in (("LIBRARY_MAX_UPLOAD_BYTES", 25 * 1024 * 1024),
-                         ("LIBRARY_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024),
-                         ("LIBRARY_MAX_COMPRESSION_RATIO", 100)):
+    for key, default in (
+        ("LIBRARY_MAX_UPLOAD_BYTES", 25 * 1024 * 1024),
+        ("LIBRARY_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024),
+        ("LIBRARY_MAX_COMPRESSION_RATIO", 100),
+    ):
         app.config.setdefault(key, int(os.environ.get(key) or default))
     app.config.setdefault("LIBRARY_STORAGE_PATH", os.environ.get("LIBRARY_STORAGE_PATH") or None)
     app.register_blueprint(bp)
@@ -39,10 +41,16 @@ def init_app(app: Flask) -> None:
     # Before the CSRF check (which reads the form): upload routes get the library's limit.
     app.before_request_funcs.setdefault(None, []).insert(0, allow_large_uploads)
     # The community, and visitors without an account (public resources are for the field).
-    add_nav_item(app, "library.index", "Library",
-                 lambda user: is_community(user) or not user.is_authenticated)
+    add_nav_item(
+        app,
+        "library.index",
+        "Library",
+        lambda user: is_community(user) or not user.is_authenticated,
+    )
     app.jinja_env.globals.update(TEMPLATE_PREDICATES)
     app.jinja_env.globals.update(
         LIBRARY_TYPES={t.value: label for t, label in TYPE_LABELS.items()},
-        LIBRARY_SECTORS=SECTORS, LIBRARY_POPULATIONS=POPULATIONS,
-        LIBRARY_PROGRAM_AREAS=PROGRAM_AREAS)
+        LIBRARY_SECTORS=SECTORS,
+        LIBRARY_POPULATIONS=POPULATIONS,
+        LIBRARY_PROGRAM_AREAS=PROGRAM_AREAS,
+    )

@@ -9,12 +9,10 @@ import binascii
 import io
 
 import sqlalchemy as sa
-from flask import request
 from flask.views import MethodView
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
-from cop.accounts.auth import bearer_token
 from cop.api import exempt_from_form_csrf
 from cop.coalitions.models import Coalition
 from cop.core.errors import ServiceError, api_error
@@ -33,25 +31,23 @@ from cop.library.schemas import (
     VersionSchema,
 )
 
-blp = Blueprint("library_api", __name__, url_prefix="/api/v1",
-                description="The resource library: resources, search and file versions")
+blp = Blueprint(
+    "library_api",
+    __name__,
+    url_prefix="/api/v1",
+    description="The resource library: resources, search and file versions",
+)
 exempt_from_form_csrf(blp)
-
-
-@blp.before_request
-def _refuse_bad_tokens():
-    """A token that does not work is a 401 even where no token is needed (public reads):
-    the caller should know, rather than silently see only public resources."""
-    if bearer_token(request) is not None and not current_user.is_authenticated:
-        return api_error(401, "The token is invalid, expired or revoked.", "unauthorized")
-    return None
 
 
 @blp.errorhandler(413)
 def _too_large(exc):
     limit = files.human_size(files.upload_limit())
-    return api_error(413, f"The request is larger than the limit (files: {limit} at most). "
-                          "Nothing was saved.", "too_large")
+    return api_error(
+        413,
+        f"The request is larger than the limit (files: {limit} at most). Nothing was saved.",
+        "too_large",
+    )
 
 
 def _filters(args) -> queries.BrowseFilters:
@@ -60,9 +56,15 @@ def _filters(args) -> queries.BrowseFilters:
     if sort == "relevance" and not q:
         sort = "newest"
     return queries.BrowseFilters(
-        q=q, types=args["type"], sectors=args["sector"], states=args["state"],
-        populations=args["population"], program_areas=args["program_area"],
-        coalitions=args["coalition"], sort=sort)
+        q=q,
+        types=args["type"],
+        sectors=args["sector"],
+        states=args["state"],
+        populations=args["population"],
+        program_areas=args["program_area"],
+        coalitions=args["coalition"],
+        sort=sort,
+    )
 
 
 def _upload(data: dict | None) -> services.Upload | None:
@@ -70,14 +72,19 @@ def _upload(data: dict | None) -> services.Upload | None:
         return None
     encoded = data["content_base64"]
     if len(encoded) > files.upload_limit() * 4 // 3 + 16:
-        raise ServiceError(f"The file is larger than the {files.human_size(files.upload_limit())}"
-                           " limit. Nothing was saved.", status=413, code="too_large",
-                           field="file")
+        raise ServiceError(
+            f"The file is larger than the {files.human_size(files.upload_limit())}"
+            " limit. Nothing was saved.",
+            status=413,
+            code="too_large",
+            field="file",
+        )
     try:
         raw = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
-        raise ServiceError("content_base64 is not valid base64.", status=422, code="invalid",
-                           field="file") from None
+        raise ServiceError(
+            "content_base64 is not valid base64.", status=422, code="invalid", field="file"
+        ) from None
     return services.Upload(filename=data["name"], stream=io.BytesIO(raw))
 
 
@@ -85,7 +92,8 @@ def _coalition_id(slug: str | None) -> int | None:
     if not slug:
         return None
     coalition_id = db.session.execute(
-        sa.select(Coalition.id).where(Coalition.slug == slug[:80])).scalar_one_or_none()
+        sa.select(Coalition.id).where(Coalition.slug == slug[:80])
+    ).scalar_one_or_none()
     if coalition_id is None:
         raise ServiceError("No such coalition.", status=422, code="invalid", field="coalition")
     return coalition_id
@@ -93,8 +101,17 @@ def _coalition_id(slug: str | None) -> int | None:
 
 def _values(data: dict, base: services.ResourceValues | None = None) -> services.ResourceValues:
     values = base or services.ResourceValues()
-    for name in ("title", "summary", "type", "external_url", "program_area", "visibility",
-                 "sectors", "states", "populations"):
+    for name in (
+        "title",
+        "summary",
+        "type",
+        "external_url",
+        "program_area",
+        "visibility",
+        "sectors",
+        "states",
+        "populations",
+    ):
         if name in data:
             setattr(values, name, data[name])
     if "coalition" in data:
@@ -109,8 +126,13 @@ class Resources(MethodView):
     def get(self, args):
         """Resources you may see (anonymous: the public ones), filtered by facet, sorted by
         newest, used (downloads) or liked; `q` searches too."""
-        page = queries.browse(current_user, _filters(args), cursor=args["after"],
-                              limit=args["limit"], with_facets=False)
+        page = queries.browse(
+            current_user,
+            _filters(args),
+            cursor=args["after"],
+            limit=args["limit"],
+            with_facets=False,
+        )
         return {"items": page.items, "total": page.total, "next_cursor": page.next_cursor}
 
     @login_required
@@ -130,11 +152,21 @@ class Search(MethodView):
     def get(self, args):
         """Full-text search over titles, summaries and the text of PDFs, best match first;
         the same facet filters as the list."""
-        page = queries.browse(current_user, _filters(args), cursor=args["after"],
-                              limit=args["limit"], with_facets=False)
-        return {"items": [{"resource": r, "snippet_html": str(page.snippets.get(r.id, ""))}
-                          for r in page.items],
-                "total": page.total, "next_cursor": page.next_cursor}
+        page = queries.browse(
+            current_user,
+            _filters(args),
+            cursor=args["after"],
+            limit=args["limit"],
+            with_facets=False,
+        )
+        return {
+            "items": [
+                {"resource": r, "snippet_html": str(page.snippets.get(r.id, ""))}
+                for r in page.items
+            ],
+            "total": page.total,
+            "next_cursor": page.next_cursor,
+        }
 
 
 @blp.route("/library/resources/<int:resource_id>")
@@ -151,10 +183,17 @@ class ResourceItem(MethodView):
         """Change some fields (whoever shared it, the coalition's leads, admins)."""
         item = get_resource_or_404(current_user, resource_id)
         current = services.ResourceValues(
-            title=item.title, summary=item.summary, type=item.type,
-            external_url=item.external_url, program_area=item.program_area,
-            visibility=item.visibility, coalition_id=item.coalition_id, sectors=item.sectors,
-            states=item.states, populations=item.populations)
+            title=item.title,
+            summary=item.summary,
+            type=item.type,
+            external_url=item.external_url,
+            program_area=item.program_area,
+            visibility=item.visibility,
+            coalition_id=item.coalition_id,
+            sectors=item.sectors,
+            states=item.states,
+            populations=item.populations,
+        )
         return services.update_resource(current_user, item, _values(data, current))
 
 

@@ -24,12 +24,15 @@ from cop.core.errors import ServiceError
 # extension -> (content type served, label for messages)
 ALLOWED = {
     "pdf": ("application/pdf", "PDF"),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-             "Word document"),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-             "Excel workbook"),
-    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation",
-             "PowerPoint presentation"),
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "Word document",
+    ),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel workbook"),
+    "pptx": (
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "PowerPoint presentation",
+    ),
     "csv": ("text/csv; charset=utf-8", "CSV file"),
     "txt": ("text/plain; charset=utf-8", "text file"),
     "md": ("text/markdown; charset=utf-8", "Markdown file"),
@@ -47,11 +50,15 @@ IMAGE_SIGNATURES = {
     "jpeg": (b"\xff\xd8\xff",),
     "gif": (b"GIF87a", b"GIF89a"),
 }
-OOXML_MAIN_PART = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml",
-                   "pptx": "ppt/presentation.xml"}
+OOXML_MAIN_PART = {
+    "docx": "word/document.xml",
+    "xlsx": "xl/workbook.xml",
+    "pptx": "ppt/presentation.xml",
+}
 TEXT_TYPES = {"csv", "txt", "md"}
-MARKUP = re.compile(rb"<\s*(script|html|!doctype|svg|iframe|body|object|embed|\?xml)\b",
-                    re.IGNORECASE)
+MARKUP = re.compile(
+    rb"<\s*(script|html|!doctype|svg|iframe|body|object|embed|\?xml)\b", re.IGNORECASE
+)
 NAME_MAX = 150
 PDF_TEXT_PAGES = 50
 PDF_TEXT_MAX = 100_000
@@ -82,19 +89,29 @@ def check_name(raw: str | None) -> tuple[str, str]:
     if not name:
         raise ServiceError("Choose a file to upload.", status=400, field="file")
     if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in name):
-        raise ServiceError("The file name contains control characters. Rename the file and "
-                           "upload it again.", status=400, field="file")
+        raise ServiceError(
+            "The file name contains control characters. Rename the file and upload it again.",
+            status=400,
+            field="file",
+        )
     if "/" in name or "\\" in name or ".." in name or name.startswith("."):
-        raise ServiceError("The file name may not contain a folder path (/, \\ or ..) or start "
-                           "with a dot. Rename the file and upload it again.",
-                           status=400, field="file")
+        raise ServiceError(
+            "The file name may not contain a folder path (/, \\ or ..) or start "
+            "with a dot. Rename the file and upload it again.",
+            status=400,
+            field="file",
+        )
     if len(name) > NAME_MAX:
-        raise ServiceError(f"The file name is longer than {NAME_MAX} characters.",
-                           status=400, field="file")
+        raise ServiceError(
+            f"The file name is longer than {NAME_MAX} characters.", status=400, field="file"
+        )
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in ALLOWED:
-        raise ServiceError(f"Files of this type cannot be shared. Allowed: {ALLOWED_LIST}.",
-                           status=400, field="file")
+        raise ServiceError(
+            f"Files of this type cannot be shared. Allowed: {ALLOWED_LIST}.",
+            status=400,
+            field="file",
+        )
     return name, extension
 
 
@@ -109,8 +126,9 @@ def _mismatch(extension: str, head: bytes) -> ServiceError:
     seen = _looks_like(head)
     label = ALLOWED[extension][1]
     detail = f" (it looks like: {seen})" if seen else ""
-    return ServiceError(f"The file's content is not a {label}{detail}. Nothing was saved.",
-                        status=400, field="file")
+    return ServiceError(
+        f"The file's content is not a {label}{detail}. Nothing was saved.", status=400, field="file"
+    )
 
 
 def check_content(path: Path, extension: str) -> str:
@@ -143,14 +161,20 @@ def check_text(path: Path, extension: str, head: bytes) -> None:
     if b"\x00" in data:
         raise _mismatch(extension, head)
     if MARKUP.search(data[:65536]):
-        raise ServiceError("The file contains web page or script markup (HTML, SVG or "
-                           "<script>), which cannot be shared. Nothing was saved.",
-                           status=400, field="file")
+        raise ServiceError(
+            "The file contains web page or script markup (HTML, SVG or "
+            "<script>), which cannot be shared. Nothing was saved.",
+            status=400,
+            field="file",
+        )
     try:
         data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ServiceError("The text file is not UTF-8 text. Save it as UTF-8 and upload it "
-                           "again.", status=400, field="file") from None
+        raise ServiceError(
+            "The text file is not UTF-8 text. Save it as UTF-8 and upload it again.",
+            status=400,
+            field="file",
+        ) from None
 
 
 def check_ooxml(path: Path, extension: str, head: bytes) -> None:
@@ -162,9 +186,12 @@ def check_ooxml(path: Path, extension: str, head: bytes) -> None:
     max_total = int(cfg.get("LIBRARY_MAX_UNCOMPRESSED_BYTES") or 200 * 1024 * 1024)
     max_ratio = int(cfg.get("LIBRARY_MAX_COMPRESSION_RATIO") or 100)
     max_entries = 5000
-    bomb = ServiceError("The file expands to far more data than its size suggests (a "
-                        "\"zip bomb\"), so it was refused. Nothing was saved.",
-                        status=400, field="file")
+    bomb = ServiceError(
+        "The file expands to far more data than its size suggests (a "
+        '"zip bomb"), so it was refused. Nothing was saved.',
+        status=400,
+        field="file",
+    )
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
@@ -172,8 +199,11 @@ def check_ooxml(path: Path, extension: str, head: bytes) -> None:
             if "[Content_Types].xml" not in names or OOXML_MAIN_PART[extension] not in names:
                 raise _mismatch(extension, head)
             if any(n.lower().endswith("vbaproject.bin") for n in names):
-                raise ServiceError("The document contains macros, which cannot be shared. "
-                                   "Save it without macros.", status=400, field="file")
+                raise ServiceError(
+                    "The document contains macros, which cannot be shared. Save it without macros.",
+                    status=400,
+                    field="file",
+                )
             if len(infos) > max_entries:
                 raise bomb
             declared = sum(i.file_size for i in infos)
@@ -190,8 +220,14 @@ def check_ooxml(path: Path, extension: str, head: bytes) -> None:
                             raise bomb
             if (max_total - budget) / archive_size > max_ratio:
                 raise bomb
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError,
-            RuntimeError):
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+    ):
         raise _mismatch(extension, head) from None
 
 
@@ -225,8 +261,9 @@ def check_link(raw: str | None) -> str:
     url = (raw or "").strip()
     if not url:
         return ""
-    bad = ServiceError("Give a web address starting with http:// or https://.",
-                       status=400, field="external_url")
+    bad = ServiceError(
+        "Give a web address starting with http:// or https://.", status=400, field="external_url"
+    )
     if len(url) > 2000 or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
         raise bad
     try:

@@ -33,10 +33,15 @@ class ResourceType(StrEnum):
 
 
 TYPE_LABELS = {
-    ResourceType.GUIDE: "Guide", ResourceType.TEMPLATE: "Template",
-    ResourceType.CURRICULUM: "Curriculum", ResourceType.RECORDING: "Recording",
-    ResourceType.SLIDES: "Slides", ResourceType.DATASET: "Dataset",
-    ResourceType.POLICY: "Policy", ResourceType.TOOL: "Tool", ResourceType.LINK: "Link",
+    ResourceType.GUIDE: "Guide",
+    ResourceType.TEMPLATE: "Template",
+    ResourceType.CURRICULUM: "Curriculum",
+    ResourceType.RECORDING: "Recording",
+    ResourceType.SLIDES: "Slides",
+    ResourceType.DATASET: "Dataset",
+    ResourceType.POLICY: "Policy",
+    ResourceType.TOOL: "Tool",
+    ResourceType.LINK: "Link",
 }
 
 
@@ -113,9 +118,11 @@ class Resource(TimestampMixin, db.Model):
     visibility: Mapped[str] = mapped_column(sa.String(12), nullable=False)
     # The coalition that shares it (and, for visibility "coalition", the one that sees it).
     coalition_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("coalitions.id", ondelete="SET NULL"), index=True)
+        sa.ForeignKey("coalitions.id", ondelete="SET NULL"), index=True
+    )
     created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     # Plain text for the full-text index: the summary and the current file's extracted text.
     search_text: Mapped[str] = mapped_column(sa.Text, default="", nullable=False)
     origin_kind: Mapped[str | None] = mapped_column(sa.String(16))
@@ -131,22 +138,32 @@ class Resource(TimestampMixin, db.Model):
     coalition: Mapped[Coalition | None] = relationship(lazy="joined")
     created_by: Mapped[User | None] = relationship(lazy="joined")
     sector_rows: Mapped[list[ResourceSector]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="ResourceSector.sector")
+        cascade="all, delete-orphan", lazy="selectin", order_by="ResourceSector.sector"
+    )
     state_rows: Mapped[list[ResourceState]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="ResourceState.state")
+        cascade="all, delete-orphan", lazy="selectin", order_by="ResourceState.state"
+    )
     population_rows: Mapped[list[ResourcePopulation]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="ResourcePopulation.population")
+        cascade="all, delete-orphan", lazy="selectin", order_by="ResourcePopulation.population"
+    )
     versions: Mapped[list[ResourceVersion]] = relationship(
-        cascade="all, delete-orphan", lazy="select", order_by="ResourceVersion.number.desc()",
-        back_populates="resource")
+        cascade="all, delete-orphan",
+        lazy="select",
+        order_by="ResourceVersion.number.desc()",
+        back_populates="resource",
+    )
 
     __table_args__ = (
         sa.CheckConstraint(f"type IN {_in(ResourceType)}", name="type_valid"),
         sa.CheckConstraint(f"visibility IN {_in(Visibility)}", name="visibility_valid"),
-        sa.CheckConstraint("visibility != 'coalition' OR coalition_id IS NOT NULL",
-                           name="coalition_for_coalition_visibility"),
-        sa.CheckConstraint("download_count >= 0 AND like_count >= 0 AND comment_count >= 0 "
-                           "AND version_count >= 0", name="counters_valid"),
+        sa.CheckConstraint(
+            "visibility != 'coalition' OR coalition_id IS NOT NULL",
+            name="coalition_for_coalition_visibility",
+        ),
+        sa.CheckConstraint(
+            "download_count >= 0 AND like_count >= 0 AND comment_count >= 0 AND version_count >= 0",
+            name="counters_valid",
+        ),
         sa.Index("ix_library_resources_created", "created_at", "id"),
         sa.Index("ix_library_resources_downloads", "download_count", "id"),
         sa.Index("ix_library_resources_likes", "like_count", "id"),
@@ -204,7 +221,8 @@ class ResourceSector(db.Model):
     __tablename__ = "library_resource_sectors"
 
     resource_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("library_resources.id", ondelete="CASCADE"), primary_key=True)
+        sa.ForeignKey("library_resources.id", ondelete="CASCADE"), primary_key=True
+    )
     sector: Mapped[str] = mapped_column(sa.String(32), primary_key=True, index=True)
 
 
@@ -212,7 +230,8 @@ class ResourceState(db.Model):
     __tablename__ = "library_resource_states"
 
     resource_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("library_resources.id", ondelete="CASCADE"), primary_key=True)
+        sa.ForeignKey("library_resources.id", ondelete="CASCADE"), primary_key=True
+    )
     state: Mapped[str] = mapped_column(sa.String(2), primary_key=True, index=True)
 
 
@@ -220,7 +239,8 @@ class ResourcePopulation(db.Model):
     __tablename__ = "library_resource_populations"
 
     resource_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("library_resources.id", ondelete="CASCADE"), primary_key=True)
+        sa.ForeignKey("library_resources.id", ondelete="CASCADE"), primary_key=True
+    )
     population: Mapped[str] = mapped_column(sa.String(32), primary_key=True, index=True)
 
 
@@ -231,7 +251,8 @@ class ResourceVersion(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     resource_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("library_resources.id", ondelete="CASCADE"), nullable=False)
+        sa.ForeignKey("library_resources.id", ondelete="CASCADE"), nullable=False
+    )
     number: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     # A random name on disk; the original name only for Content-Disposition.
     storage_key: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
@@ -242,23 +263,28 @@ class ResourceVersion(db.Model):
     sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     note: Mapped[str] = mapped_column(sa.String(NOTE_MAX), default="", nullable=False)
     uploaded_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
     resource: Mapped[Resource] = relationship(back_populates="versions")
     uploaded_by: Mapped[User | None] = relationship()
 
-    __table_args__ = (sa.UniqueConstraint("resource_id", "number"),
-                      sa.CheckConstraint("size_bytes >= 0", name="size_valid"))
+    __table_args__ = (
+        sa.UniqueConstraint("resource_id", "number"),
+        sa.CheckConstraint("size_bytes >= 0", name="size_valid"),
+    )
 
 
 class ResourceLike(db.Model):
     __tablename__ = "library_resource_likes"
 
     resource_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("library_resources.id", ondelete="CASCADE"), primary_key=True)
+        sa.ForeignKey("library_resources.id", ondelete="CASCADE"), primary_key=True
+    )
     user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 
@@ -269,10 +295,12 @@ class ResourceDownload(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     resource_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("library_resources.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa.ForeignKey("library_resources.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     coalition_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("coalitions.id", ondelete="SET NULL"))
+        sa.ForeignKey("coalitions.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 
@@ -281,7 +309,8 @@ class ResourceComment(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     resource_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("library_resources.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa.ForeignKey("library_resources.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(sa.Text, nullable=False)
     body_html: Mapped[str] = mapped_column(sa.Text, nullable=False)
@@ -301,20 +330,25 @@ class Collection(TimestampMixin, db.Model):
     description_html: Mapped[str] = mapped_column(sa.Text, default="", nullable=False)
     position: Mapped[int] = mapped_column(sa.Integer, default=0, nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
 
     items: Mapped[list[CollectionItem]] = relationship(
-        cascade="all, delete-orphan", order_by="CollectionItem.position",
-        back_populates="collection")
+        cascade="all, delete-orphan",
+        order_by="CollectionItem.position",
+        back_populates="collection",
+    )
 
 
 class CollectionItem(db.Model):
     __tablename__ = "library_collection_items"
 
     collection_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("library_collections.id", ondelete="CASCADE"), primary_key=True)
+        sa.ForeignKey("library_collections.id", ondelete="CASCADE"), primary_key=True
+    )
     resource_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("library_resources.id", ondelete="CASCADE"), primary_key=True, index=True)
+        sa.ForeignKey("library_resources.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     position: Mapped[int] = mapped_column(sa.Integer, default=0, nullable=False)
     note: Mapped[str] = mapped_column(sa.String(NOTE_MAX), default="", nullable=False)
 

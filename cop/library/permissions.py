@@ -59,8 +59,9 @@ def can_view_resource(user: User | None, resource: Resource) -> bool:
     if resource.visibility == Visibility.STAFF:
         return user.role == Role.COACH
     coalition = resource.coalition
-    return coalition is not None and (is_member(user, coalition)
-                                      or is_assigned_coach(user, coalition))
+    return coalition is not None and (
+        is_member(user, coalition) or is_assigned_coach(user, coalition)
+    )
 
 
 def visible_condition(user: User | None):
@@ -71,13 +72,20 @@ def visible_condition(user: User | None):
     if user.is_admin:
         return sa.true()
     coalition_ids = set(memberships_of(user)) | set(coached_coalition_ids(user))
-    allowed = [public, Resource.visibility == Visibility.COMMUNITY.value,
-               Resource.created_by_id == user.id]
+    allowed = [
+        public,
+        Resource.visibility == Visibility.COMMUNITY.value,
+        Resource.created_by_id == user.id,
+    ]
     if user.role == Role.COACH:
         allowed.append(Resource.visibility == Visibility.STAFF.value)
     if coalition_ids:
-        allowed.append(sa.and_(Resource.visibility == Visibility.COALITION.value,
-                               Resource.coalition_id.in_(sorted(coalition_ids))))
+        allowed.append(
+            sa.and_(
+                Resource.visibility == Visibility.COALITION.value,
+                Resource.coalition_id.in_(sorted(coalition_ids)),
+            )
+        )
     return sa.or_(*allowed)
 
 
@@ -99,8 +107,9 @@ def sharing_coalitions(user: User | None) -> list[Coalition]:
 
 
 def can_share_as(user: User | None, coalition: Coalition) -> bool:
-    return is_community(user) and (user.is_admin or is_member(user, coalition)
-                                   or is_assigned_coach(user, coalition))
+    return is_community(user) and (
+        user.is_admin or is_member(user, coalition) or is_assigned_coach(user, coalition)
+    )
 
 
 def can_edit_resource(user: User | None, resource: Resource) -> bool:
@@ -174,8 +183,9 @@ def get_editable_resource_or_404(user: User | None, resource_id: int) -> Resourc
 def get_version_or_404(user: User | None, resource_id: int, number: int) -> ResourceVersion:
     resource = get_resource_or_404(user, resource_id)
     version = db.session.execute(
-        sa.select(ResourceVersion).where(ResourceVersion.resource_id == resource.id,
-                                         ResourceVersion.number == number)
+        sa.select(ResourceVersion).where(
+            ResourceVersion.resource_id == resource.id, ResourceVersion.number == number
+        )
     ).scalar_one_or_none()
     if version is None:
         abort(404)

@@ -35,8 +35,7 @@ from cop.library.models import (
 from cop.library.permissions import is_community, visible_condition
 
 PAGE_SIZE = 20
-SORTS = {"newest": "Newest", "used": "Most used", "liked": "Most liked",
-         "relevance": "Best match"}
+SORTS = {"newest": "Newest", "used": "Most used", "liked": "Most liked", "relevance": "Best match"}
 TYPES = {t.value: label for t, label in TYPE_LABELS.items()}
 
 
@@ -54,6 +53,7 @@ class BrowseFilters:
     @classmethod
     def from_args(cls, args) -> BrowseFilters:
         """From query arguments; unknown values are dropped, not errors."""
+
         def many(name, allowed=None, upper=False):
             values = []
             for v in args.getlist(name)[:30]:
@@ -67,24 +67,41 @@ class BrowseFilters:
         sort = args.get("sort") or ("relevance" if q else "newest")
         if sort not in SORTS or (sort == "relevance" and not q):
             sort = "newest"
-        return cls(q=q, types=many("type", TYPES), sectors=many("sector", SECTORS),
-                   states=many("state", STATES, upper=True),
-                   populations=many("population", POPULATIONS),
-                   program_areas=many("program_area", PROGRAM_AREAS),
-                   coalitions=many("coalition"), sort=sort)
+        return cls(
+            q=q,
+            types=many("type", TYPES),
+            sectors=many("sector", SECTORS),
+            states=many("state", STATES, upper=True),
+            populations=many("population", POPULATIONS),
+            program_areas=many("program_area", PROGRAM_AREAS),
+            coalitions=many("coalition"),
+            sort=sort,
+        )
 
     @property
     def active(self) -> bool:
-        return bool(self.q or self.types or self.sectors or self.states or self.populations
-                    or self.program_areas or self.coalitions)
+        return bool(
+            self.q
+            or self.types
+            or self.sectors
+            or self.states
+            or self.populations
+            or self.program_areas
+            or self.coalitions
+        )
 
     def args(self, **changes) -> dict[str, Any]:
         """Query arguments for a link (url_for takes lists for repeated arguments)."""
-        values = {"q": self.q or None, "type": self.types, "sector": self.sectors,
-                  "state": self.states, "population": self.populations,
-                  "program_area": self.program_areas, "coalition": self.coalitions,
-                  "sort": self.sort if self.sort != ("relevance" if self.q else "newest")
-                  else None}
+        values = {
+            "q": self.q or None,
+            "type": self.types,
+            "sector": self.sectors,
+            "state": self.states,
+            "population": self.populations,
+            "program_area": self.program_areas,
+            "coalition": self.coalitions,
+            "sort": self.sort if self.sort != ("relevance" if self.q else "newest") else None,
+        }
         values.update(changes)
         return {k: v for k, v in values.items() if v}
 
@@ -126,18 +143,33 @@ def _conditions(user: User | None, filters: BrowseFilters, terms: list[str]):
     if filters.program_areas:
         conditions.append(Resource.program_area.in_(filters.program_areas))
     if filters.sectors:
-        conditions.append(Resource.id.in_(sa.select(ResourceSector.resource_id)
-                                          .where(ResourceSector.sector.in_(filters.sectors))))
+        conditions.append(
+            Resource.id.in_(
+                sa.select(ResourceSector.resource_id).where(
+                    ResourceSector.sector.in_(filters.sectors)
+                )
+            )
+        )
     if filters.states:
-        conditions.append(Resource.id.in_(sa.select(ResourceState.resource_id)
-                                          .where(ResourceState.state.in_(filters.states))))
+        conditions.append(
+            Resource.id.in_(
+                sa.select(ResourceState.resource_id).where(ResourceState.state.in_(filters.states))
+            )
+        )
     if filters.populations:
-        conditions.append(Resource.id.in_(
-            sa.select(ResourcePopulation.resource_id)
-            .where(ResourcePopulation.population.in_(filters.populations))))
+        conditions.append(
+            Resource.id.in_(
+                sa.select(ResourcePopulation.resource_id).where(
+                    ResourcePopulation.population.in_(filters.populations)
+                )
+            )
+        )
     if filters.coalitions:
-        conditions.append(Resource.coalition_id.in_(
-            sa.select(Coalition.id).where(Coalition.slug.in_(filters.coalitions))))
+        conditions.append(
+            Resource.coalition_id.in_(
+                sa.select(Coalition.id).where(Coalition.slug.in_(filters.coalitions))
+            )
+        )
     if terms:
         match, rank = search.matching(terms)
         conditions.append(match)
@@ -146,28 +178,51 @@ def _conditions(user: User | None, filters: BrowseFilters, terms: list[str]):
 
 def _sort_key(sort: str):
     return {"used": Resource.download_count, "liked": Resource.like_count}.get(
-        sort, Resource.created_at)
+        sort, Resource.created_at
+    )
 
 
-def browse(user: User | None, filters: BrowseFilters, *, cursor: str | None = None,
-           limit: int = PAGE_SIZE, with_facets: bool = True) -> BrowsePage:
+def browse(
+    user: User | None,
+    filters: BrowseFilters,
+    *,
+    cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+    with_facets: bool = True,
+) -> BrowsePage:
     """One page of the resources the user may see that match the filters, with facet
     counts over all of them. A fixed number of queries whatever the page holds."""
     terms = search.search_terms(filters.q)
     if filters.q and not terms:
-        return BrowsePage(items=[], facets=_facets(user, filters, [sa.false()]) if with_facets
-                          else [], total=0, terms=[], snippets={})
+        return BrowsePage(
+            items=[],
+            facets=_facets(user, filters, [sa.false()]) if with_facets else [],
+            total=0,
+            terms=[],
+            snippets={},
+        )
     conditions, rank = _conditions(user, filters, terms)
     limit = max(1, min(limit, 100))
-    stmt = sa.select(Resource).where(*conditions).options(
-        selectinload(Resource.sector_rows), selectinload(Resource.state_rows),
-        selectinload(Resource.population_rows))
+    stmt = (
+        sa.select(Resource)
+        .where(*conditions)
+        .options(
+            selectinload(Resource.sector_rows),
+            selectinload(Resource.state_rows),
+            selectinload(Resource.population_rows),
+        )
+    )
     values = decode_cursor(cursor)
     if filters.sort == "relevance" and rank is not None:
         offset = values[0] if values and isinstance(values[0], int) and values[0] > 0 else 0
         offset = min(offset, 1000)
-        rows = list(db.session.execute(stmt.order_by(rank, Resource.id.desc())
-                                       .offset(offset).limit(limit + 1)).unique().scalars())
+        rows = list(
+            db.session.execute(
+                stmt.order_by(rank, Resource.id.desc()).offset(offset).limit(limit + 1)
+            )
+            .unique()
+            .scalars()
+        )
         next_cursor = encode_cursor([offset + limit]) if len(rows) > limit else None
     else:
         key = _sort_key(filters.sort)
@@ -181,23 +236,33 @@ def browse(user: User | None, filters: BrowseFilters, *, cursor: str | None = No
             elif not isinstance(first, int):
                 first = None
             if first is not None:
-                stmt = stmt.where(sa.or_(key < first, sa.and_(key == first,
-                                                               Resource.id < values[1])))
-        rows = list(db.session.execute(stmt.order_by(key.desc(), Resource.id.desc())
-                                       .limit(limit + 1)).unique().scalars())
+                stmt = stmt.where(
+                    sa.or_(key < first, sa.and_(key == first, Resource.id < values[1]))
+                )
+        rows = list(
+            db.session.execute(stmt.order_by(key.desc(), Resource.id.desc()).limit(limit + 1))
+            .unique()
+            .scalars()
+        )
         next_cursor = None
         if len(rows) > limit:
             last = rows[limit - 1]
             value = getattr(last, key.key)
-            next_cursor = encode_cursor([value.isoformat() if isinstance(value, datetime)
-                                         else value, last.id])
+            next_cursor = encode_cursor(
+                [value.isoformat() if isinstance(value, datetime) else value, last.id]
+            )
     items = rows[:limit]
-    total = db.session.execute(sa.select(sa.func.count()).select_from(Resource)
-                               .where(*conditions)).scalar_one()
-    return BrowsePage(items=items, facets=_facets(user, filters, conditions) if with_facets
-                      else [], total=total, terms=terms,
-                      snippets=search.snippets(terms, [r.id for r in items]),
-                      next_cursor=next_cursor)
+    total = db.session.execute(
+        sa.select(sa.func.count()).select_from(Resource).where(*conditions)
+    ).scalar_one()
+    return BrowsePage(
+        items=items,
+        facets=_facets(user, filters, conditions) if with_facets else [],
+        total=total,
+        terms=terms,
+        snippets=search.snippets(terms, [r.id for r in items]),
+        next_cursor=next_cursor,
+    )
 
 
 def _facets(user, filters: BrowseFilters, conditions) -> list[Facet]:
@@ -213,29 +278,61 @@ def _facets(user, filters: BrowseFilters, conditions) -> list[Facet]:
 
     def facet(name, label, found, labels, selected):
         found = {**{v: 0 for v in selected}, **found}  # a chosen value stays, to clear it
-        values = [FacetValue(v, labels.get(v, v), n, v in selected)
-                  for v, n in sorted(found.items(), key=lambda kv: labels.get(kv[0], kv[0]))]
+        values = [
+            FacetValue(v, labels.get(v, v), n, v in selected)
+            for v, n in sorted(found.items(), key=lambda kv: labels.get(kv[0], kv[0]))
+        ]
         return Facet(name, label, values)
 
     coalition_rows = db.session.execute(
         sa.select(Coalition.slug, Coalition.name, sa.func.count(Resource.id))
         .join(Resource, Resource.coalition_id == Coalition.id)
-        .where(Resource.id.in_(matching)).group_by(Coalition.slug, Coalition.name)).all()
+        .where(Resource.id.in_(matching))
+        .group_by(Coalition.slug, Coalition.name)
+    ).all()
     coalition_labels = {slug: name for slug, name, _ in coalition_rows}
     return [
         facet("type", "Type", counts(Resource.type), TYPES, filters.types),
-        facet("sector", "Sector", counts(ResourceSector.sector, (
-            ResourceSector, ResourceSector.resource_id == Resource.id)), SECTORS,
-            filters.sectors),
-        facet("state", "State", counts(ResourceState.state, (
-            ResourceState, ResourceState.resource_id == Resource.id)), STATES, filters.states),
-        facet("population", "Target population", counts(ResourcePopulation.population, (
-            ResourcePopulation, ResourcePopulation.resource_id == Resource.id)), POPULATIONS,
-            filters.populations),
-        facet("program_area", "Program area", counts(Resource.program_area), PROGRAM_AREAS,
-              filters.program_areas),
-        facet("coalition", "Shared by coalition", {s: n for s, _, n in coalition_rows},
-              coalition_labels, filters.coalitions),
+        facet(
+            "sector",
+            "Sector",
+            counts(
+                ResourceSector.sector, (ResourceSector, ResourceSector.resource_id == Resource.id)
+            ),
+            SECTORS,
+            filters.sectors,
+        ),
+        facet(
+            "state",
+            "State",
+            counts(ResourceState.state, (ResourceState, ResourceState.resource_id == Resource.id)),
+            STATES,
+            filters.states,
+        ),
+        facet(
+            "population",
+            "Target population",
+            counts(
+                ResourcePopulation.population,
+                (ResourcePopulation, ResourcePopulation.resource_id == Resource.id),
+            ),
+            POPULATIONS,
+            filters.populations,
+        ),
+        facet(
+            "program_area",
+            "Program area",
+            counts(Resource.program_area),
+            PROGRAM_AREAS,
+            filters.program_areas,
+        ),
+        facet(
+            "coalition",
+            "Shared by coalition",
+            {s: n for s, _, n in coalition_rows},
+            coalition_labels,
+            filters.coalitions,
+        ),
     ]
 
 
@@ -248,8 +345,9 @@ class CollectionView:
     items: list[CollectionItem]  # only what the viewer may see
 
 
-def collections_for(user: User | None, collection_ids: list[int] | None = None,
-                    per_collection: int | None = None) -> list[CollectionView]:
+def collections_for(
+    user: User | None, collection_ids: list[int] | None = None, per_collection: int | None = None
+) -> list[CollectionView]:
     """Collections, in order, each with the items the viewer may see (2 queries)."""
     stmt = sa.select(Collection).order_by(Collection.position, Collection.id)
     if collection_ids is not None:
@@ -260,9 +358,11 @@ def collections_for(user: User | None, collection_ids: list[int] | None = None,
     rows = db.session.execute(
         sa.select(CollectionItem, Resource)
         .join(Resource, Resource.id == CollectionItem.resource_id)
-        .where(CollectionItem.collection_id.in_([c.id for c in collections]),
-               visible_condition(user))
-        .order_by(CollectionItem.collection_id, CollectionItem.position)).all()
+        .where(
+            CollectionItem.collection_id.in_([c.id for c in collections]), visible_condition(user)
+        )
+        .order_by(CollectionItem.collection_id, CollectionItem.position)
+    ).all()
     by_collection: dict[int, list[CollectionItem]] = {}
     for item, _resource in rows:
         by_collection.setdefault(item.collection_id, []).append(item)
@@ -288,9 +388,11 @@ class UsedBy:
 
 def used_by(resource: Resource) -> UsedBy:
     coalitions, people = db.session.execute(
-        sa.select(sa.func.count(sa.distinct(ResourceDownload.coalition_id)),
-                  sa.func.count(sa.distinct(ResourceDownload.user_id)))
-        .where(ResourceDownload.resource_id == resource.id)).one()
+        sa.select(
+            sa.func.count(sa.distinct(ResourceDownload.coalition_id)),
+            sa.func.count(sa.distinct(ResourceDownload.user_id)),
+        ).where(ResourceDownload.resource_id == resource.id)
+    ).one()
     return UsedBy(coalitions=coalitions, people=people, downloads=resource.download_count)
 
 
@@ -301,18 +403,30 @@ def likes(user: User | None, resource: Resource) -> bool:
 
 
 def comments(resource: Resource) -> list[ResourceComment]:
-    return list(db.session.execute(
-        sa.select(ResourceComment).where(ResourceComment.resource_id == resource.id)
-        .order_by(ResourceComment.created_at, ResourceComment.id).limit(500)).scalars())
+    return list(
+        db.session.execute(
+            sa.select(ResourceComment)
+            .where(ResourceComment.resource_id == resource.id)
+            .order_by(ResourceComment.created_at, ResourceComment.id)
+            .limit(500)
+        ).scalars()
+    )
 
 
 def collections_containing(user: User | None, resource: Resource) -> list[Collection]:
-    return list(db.session.execute(
-        sa.select(Collection).join(CollectionItem, CollectionItem.collection_id == Collection.id)
-        .where(CollectionItem.resource_id == resource.id)
-        .order_by(Collection.position, Collection.id)).scalars())
+    return list(
+        db.session.execute(
+            sa.select(Collection)
+            .join(CollectionItem, CollectionItem.collection_id == Collection.id)
+            .where(CollectionItem.resource_id == resource.id)
+            .order_by(Collection.position, Collection.id)
+        ).scalars()
+    )
 
 
 def all_collections() -> list[Collection]:
-    return list(db.session.execute(
-        sa.select(Collection).order_by(Collection.position, Collection.id)).scalars())
+    return list(
+        db.session.execute(
+            sa.select(Collection).order_by(Collection.position, Collection.id)
+        ).scalars()
+    )

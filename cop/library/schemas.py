@@ -31,8 +31,9 @@ class VersionSchema(Schema):
     sha256 = fields.String()
     note = fields.String()
     created_at = fields.DateTime()
-    download_url = fields.Function(lambda v: url_for(
-        "library.download_version", resource_id=v.resource_id, number=v.number))
+    download_url = fields.Function(
+        lambda v: url_for("library.download_version", resource_id=v.resource_id, number=v.number)
+    )
 
 
 class ResourceSchema(Schema):
@@ -47,21 +48,35 @@ class ResourceSchema(Schema):
     populations = fields.List(fields.String())
     program_area = fields.String()
     visibility = fields.String(metadata={"enum": VISIBILITIES})
-    coalition = fields.Function(lambda r: r.coalition.slug if r.coalition else None,
-                                metadata={"description": "the sharing coalition's slug"})
+    coalition = fields.Function(
+        lambda r: r.coalition.slug if r.coalition else None,
+        metadata={"description": "the sharing coalition's slug"},
+    )
     shared_by = fields.Function(lambda r: r.created_by.name if r.created_by else None)
     version_count = fields.Integer()
     download_count = fields.Integer()
     like_count = fields.Integer()
     comment_count = fields.Integer()
-    origin = fields.Function(lambda r: {"kind": r.origin_kind, "id": r.origin_id,
-                                        "url": r.origin_path, "label": r.origin_label}
-                             if r.origin_kind else None)
+    origin = fields.Function(
+        lambda r: (
+            {
+                "kind": r.origin_kind,
+                "id": r.origin_id,
+                "url": r.origin_path,
+                "label": r.origin_label,
+            }
+            if r.origin_kind
+            else None
+        )
+    )
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     url = fields.Function(lambda r: url_for("library.resource", resource_id=r.id))
-    download_url = fields.Function(lambda r: url_for("library.download", resource_id=r.id)
-                                   if r.has_file or r.external_url else None)
+    download_url = fields.Function(
+        lambda r: (
+            url_for("library.download", resource_id=r.id) if r.has_file or r.external_url else None
+        )
+    )
 
 
 class ResourcePageSchema(Schema):
@@ -84,13 +99,14 @@ class SearchPageSchema(Schema):
 class ResourceQuerySchema(Schema):
     q = fields.String(load_default="", validate=validate.Length(max=200))
     type = fields.List(fields.String(validate=validate.OneOf(TYPES)), load_default=list)
-    sector = fields.List(fields.String(validate=validate.OneOf(list(SECTORS))),
-                         load_default=list)
+    sector = fields.List(fields.String(validate=validate.OneOf(list(SECTORS))), load_default=list)
     state = fields.List(fields.String(validate=validate.OneOf(list(STATES))), load_default=list)
-    population = fields.List(fields.String(validate=validate.OneOf(list(POPULATIONS))),
-                             load_default=list)
-    program_area = fields.List(fields.String(validate=validate.OneOf(list(PROGRAM_AREAS))),
-                               load_default=list)
+    population = fields.List(
+        fields.String(validate=validate.OneOf(list(POPULATIONS))), load_default=list
+    )
+    program_area = fields.List(
+        fields.String(validate=validate.OneOf(list(PROGRAM_AREAS))), load_default=list
+    )
     coalition = fields.List(fields.String(validate=validate.Length(max=80)), load_default=list)
     sort = fields.String(load_default="", validate=validate.OneOf(["", *SORTS]))
     after = fields.String(load_default=None, allow_none=True)
@@ -102,10 +118,15 @@ class SearchQuerySchema(ResourceQuerySchema):
 
 
 class FileSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=255),
-                         metadata={"description": "the original file name"})
-    content_base64 = fields.String(required=True, metadata={
-        "description": "the file's bytes, base64-encoded (25 MB at most once decoded)"})
+    name = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=255),
+        metadata={"description": "the original file name"},
+    )
+    content_base64 = fields.String(
+        required=True,
+        metadata={"description": "the file's bytes, base64-encoded (25 MB at most once decoded)"},
+    )
 
 
 class ResourceCreateSchema(Schema):
@@ -118,8 +139,11 @@ class ResourceCreateSchema(Schema):
     populations = fields.List(fields.String(), load_default=list)
     program_area = fields.String(load_default="")
     visibility = fields.String(load_default="community", validate=validate.OneOf(VISIBILITIES))
-    coalition = fields.String(load_default=None, allow_none=True,
-                              metadata={"description": "slug of the sharing coalition"})
+    coalition = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "slug of the sharing coalition"},
+    )
     file = fields.Nested(FileSchema, load_default=None, allow_none=True)
 
 

@@ -21,10 +21,17 @@ from cop.library.models import Resource
 
 FTS_TABLE = "library_resources_fts"
 PG_CONFIG = "english"
-SEARCH_OBJECT_NAMES = frozenset({
-    FTS_TABLE, f"{FTS_TABLE}_data", f"{FTS_TABLE}_idx", f"{FTS_TABLE}_content",
-    f"{FTS_TABLE}_docsize", f"{FTS_TABLE}_config", "ix_library_resources_search_vector",
-})
+SEARCH_OBJECT_NAMES = frozenset(
+    {
+        FTS_TABLE,
+        f"{FTS_TABLE}_data",
+        f"{FTS_TABLE}_idx",
+        f"{FTS_TABLE}_content",
+        f"{FTS_TABLE}_docsize",
+        f"{FTS_TABLE}_config",
+        "ix_library_resources_search_vector",
+    }
+)
 SEARCH_COLUMN = ("library_resources", "search_vector")
 
 __all__ = ["search_terms", "matching", "snippets", "install_search_schema", "include_object"]
@@ -98,8 +105,11 @@ def uninstall_search_schema(connection: sa.Connection) -> None:
         ]:
             connection.exec_driver_sql(statement)
     else:
-        for name in ("library_resources_fts_insert", "library_resources_fts_delete",
-                     "library_resources_fts_update"):
+        for name in (
+            "library_resources_fts_insert",
+            "library_resources_fts_delete",
+            "library_resources_fts_update",
+        ):
             connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
         connection.exec_driver_sql("DROP TABLE IF EXISTS library_resources_fts")
 
@@ -111,7 +121,8 @@ def reindex(connection: sa.Connection) -> None:
     connection.exec_driver_sql("DELETE FROM library_resources_fts")
     connection.exec_driver_sql(
         "INSERT INTO library_resources_fts(rowid, title, body) "
-        "SELECT id, title, search_text FROM library_resources")
+        "SELECT id, title, search_text FROM library_resources"
+    )
 
 
 @event.listens_for(Resource.__table__, "after_create")
@@ -140,8 +151,12 @@ def matching(terms: list[str]):
         return vector.op("@@")(query), -sa.func.ts_rank_cd(vector, query)
     fts = sa.table(FTS_TABLE, sa.column("rowid"))
     fts_ref = sa.literal_column(FTS_TABLE)
-    ranked = (sa.select(fts.c.rowid.label("rid"), sa.func.bm25(fts_ref, 10.0, 1.0).label("r"))
-              .select_from(fts).where(fts_ref.op("MATCH")(fts5_query(terms))).subquery())
+    ranked = (
+        sa.select(fts.c.rowid.label("rid"), sa.func.bm25(fts_ref, 10.0, 1.0).label("r"))
+        .select_from(fts)
+        .where(fts_ref.op("MATCH")(fts5_query(terms)))
+        .subquery()
+    )
     rank = sa.select(ranked.c.r).where(ranked.c.rid == Resource.id).scalar_subquery()
     return Resource.id.in_(sa.select(ranked.c.rid)), rank
 
@@ -152,18 +167,23 @@ def snippets(terms: list[str], ids: list[int]) -> dict[int, Markup]:
         return {}
     if _is_postgresql():
         query = sa.func.plainto_tsquery(PG_CONFIG, " ".join(terms))
-        options = (f"StartSel={HIGHLIGHT_START}, StopSel={HIGHLIGHT_END}, MaxWords=35, "
-                   "MinWords=15, MaxFragments=2, FragmentDelimiter=\" … \"")
+        options = (
+            f"StartSel={HIGHLIGHT_START}, StopSel={HIGHLIGHT_END}, MaxWords=35, "
+            'MinWords=15, MaxFragments=2, FragmentDelimiter=" … "'
+        )
         rows = db.session.execute(
-            sa.select(Resource.id, sa.func.ts_headline(PG_CONFIG, Resource.search_text, query,
-                                                       options))
-            .where(Resource.id.in_(ids))).all()
+            sa.select(
+                Resource.id, sa.func.ts_headline(PG_CONFIG, Resource.search_text, query, options)
+            ).where(Resource.id.in_(ids))
+        ).all()
     else:
         fts = sa.table(FTS_TABLE, sa.column("rowid"))
         fts_ref = sa.literal_column(FTS_TABLE)
         rows = db.session.execute(
-            sa.select(fts.c.rowid, sa.func.snippet(fts_ref, 1, HIGHLIGHT_START, HIGHLIGHT_END,
-                                                   "…", 24))
+            sa.select(
+                fts.c.rowid, sa.func.snippet(fts_ref, 1, HIGHLIGHT_START, HIGHLIGHT_END, "…", 24)
+            )
             .select_from(fts)
-            .where(fts_ref.op("MATCH")(fts5_query(terms)), fts.c.rowid.in_(ids))).all()
+            .where(fts_ref.op("MATCH")(fts5_query(terms)), fts.c.rowid.in_(ids))
+        ).all()
     return {rid: highlight(text) for rid, text in rows if text}

@@ -105,8 +105,13 @@ def _pick(values: Iterable[str] | None, allowed, name: str, label: str) -> list[
     return sorted(chosen)
 
 
-def check_values(actor: User, values: ResourceValues, *, origin: Origin | None = None,
-                 resource: Resource | None = None) -> tuple[ResourceValues, Coalition | None]:
+def check_values(
+    actor: User,
+    values: ResourceValues,
+    *,
+    origin: Origin | None = None,
+    resource: Resource | None = None,
+) -> tuple[ResourceValues, Coalition | None]:
     """Every field checked; the values cleaned, and the sharing coalition."""
     title = " ".join((values.title or "").split())
     if len(title) < TITLE_MIN or len(title) > TITLE_MAX:
@@ -127,17 +132,21 @@ def check_values(actor: User, values: ResourceValues, *, origin: Origin | None =
         coalition = db.session.get(Coalition, values.coalition_id)
         unchanged = resource is not None and resource.coalition_id == values.coalition_id
         if coalition is None or not (unchanged or can_share_as(actor, coalition)):
-            raise _bad("You can only share as a coalition you belong to or coach.",
-                       "coalition_id")
+            raise _bad("You can only share as a coalition you belong to or coach.", "coalition_id")
     if values.visibility == Visibility.COALITION.value and coalition is None:
         raise _bad("Choose the coalition that may see the resource.", "coalition_id")
     clean = ResourceValues(
-        title=title, summary=summary, type=values.type, external_url=url,
-        program_area=values.program_area or "", visibility=values.visibility,
+        title=title,
+        summary=summary,
+        type=values.type,
+        external_url=url,
+        program_area=values.program_area or "",
+        visibility=values.visibility,
         coalition_id=coalition.id if coalition else None,
         sectors=_pick(values.sectors, SECTORS, "sectors", "sector"),
         states=_pick([s.upper() for s in values.states or []], STATES, "states", "state"),
-        populations=_pick(values.populations, POPULATIONS, "populations", "target population"))
+        populations=_pick(values.populations, POPULATIONS, "populations", "target population"),
+    )
     return clean, coalition
 
 
@@ -163,7 +172,7 @@ def _current_extracted(resource: Resource) -> str:
     """The part of search_text that came from the current file (after the summary)."""
     prefix = resource.summary or ""
     text = resource.search_text or ""
-    return text[len(prefix):].strip() if text.startswith(prefix) else ""
+    return text[len(prefix) :].strip() if text.startswith(prefix) else ""
 
 
 # ---------------------------------------------------------------- files
@@ -176,9 +185,12 @@ def _stage(upload: Upload) -> tuple[StagedFile, files.CheckedFile]:
     try:
         staged = storage().stage(upload.stream, limit)
     except TooLarge:
-        raise ServiceError(f"The file is larger than the {files.human_size(limit)} limit. "
-                           "Nothing was saved.", status=413, code="too_large",
-                           field="file") from None
+        raise ServiceError(
+            f"The file is larger than the {files.human_size(limit)} limit. Nothing was saved.",
+            status=413,
+            code="too_large",
+            field="file",
+        ) from None
     try:
         if staged.size == 0:
             raise ServiceError("The file is empty.", status=400, field="file")
@@ -187,8 +199,9 @@ def _stage(upload: Upload) -> tuple[StagedFile, files.CheckedFile]:
         storage().discard(staged)
         raise
     content_type = files.ALLOWED[extension][0]
-    return staged, files.CheckedFile(name=name, extension=extension,
-                                     content_type=content_type, extracted_text=text)
+    return staged, files.CheckedFile(
+        name=name, extension=extension, content_type=content_type, extracted_text=text
+    )
 
 
 def _sha256(path) -> str:
@@ -199,13 +212,21 @@ def _sha256(path) -> str:
     return digest.hexdigest()
 
 
-def _new_version(actor: User, resource: Resource, staged: StagedFile,
-                 checked: files.CheckedFile, note: str) -> ResourceVersion:
+def _new_version(
+    actor: User, resource: Resource, staged: StagedFile, checked: files.CheckedFile, note: str
+) -> ResourceVersion:
     number = (resource.version_count or 0) + 1
     version = ResourceVersion(
-        number=number, storage_key=staged.key, original_name=checked.name,
-        extension=checked.extension, content_type=checked.content_type, size_bytes=staged.size,
-        sha256=_sha256(staged.path), note=note, uploaded_by_id=actor.id)
+        number=number,
+        storage_key=staged.key,
+        original_name=checked.name,
+        extension=checked.extension,
+        content_type=checked.content_type,
+        size_bytes=staged.size,
+        sha256=_sha256(staged.path),
+        note=note,
+        uploaded_by_id=actor.id,
+    )
     resource.versions.append(version)
     resource.version_count = number
     resource.search_text = _search_text(resource.summary, checked.extracted_text)
@@ -240,9 +261,14 @@ def _note(note: str | None) -> str:
 # ---------------------------------------------------------------- resources
 
 
-def share_resource(actor: User, values: ResourceValues, upload: Upload | None = None, *,
-                   origin: Origin | None = None,
-                   collection: Collection | None = None) -> Resource:
+def share_resource(
+    actor: User,
+    values: ResourceValues,
+    upload: Upload | None = None,
+    *,
+    origin: Origin | None = None,
+    collection: Collection | None = None,
+) -> Resource:
     """Share a resource: a file, a link, or (promoted) text. Optionally add it to a
     collection in the same step (curators only)."""
     if not can_share(actor):
@@ -254,8 +280,9 @@ def share_resource(actor: User, values: ResourceValues, upload: Upload | None = 
         raise _bad("Upload a file or give a link (or at least a summary).", "file")
     staged, checked = _stage(upload) if upload is not None else (None, None)
     try:
-        resource = Resource(created_by_id=actor.id, version_count=0, download_count=0,
-                            like_count=0, comment_count=0)
+        resource = Resource(
+            created_by_id=actor.id, version_count=0, download_count=0, like_count=0, comment_count=0
+        )
         _apply(resource, clean)
         resource.search_text = _search_text(clean.summary, "")
         if origin is not None:
@@ -267,8 +294,13 @@ def share_resource(actor: User, values: ResourceValues, upload: Upload | None = 
         db.session.flush()
         if collection is not None:
             _append_item(collection, resource)
-        audit.record(actor, "library.share", resource, visibility=resource.visibility,
-                     origin=origin.kind if origin else None)
+        audit.record(
+            actor,
+            "library.share",
+            resource,
+            visibility=resource.visibility,
+            origin=origin.kind if origin else None,
+        )
         if origin is not None and origin.author is not None:
             _tell_author(actor, origin.author, resource)
     except BaseException:
@@ -284,8 +316,9 @@ def resource_path(resource_id: int) -> str:
     """The resource page's path, inside a request or not (seeding, CLI)."""
     if has_request_context():
         return url_for("library.resource", resource_id=resource_id)
-    return current_app.url_map.bind("localhost").build("library.resource",
-                                                       {"resource_id": resource_id})
+    return current_app.url_map.bind("localhost").build(
+        "library.resource", {"resource_id": resource_id}
+    )
 
 
 def _tell_author(actor: User, author: User, resource: Resource) -> None:
@@ -295,15 +328,22 @@ def _tell_author(actor: User, author: User, resource: Resource) -> None:
     from cop.library.kinds import PROMOTED
     from cop.notifications.services import notify
 
-    notify(author, PROMOTED.key, actor=actor, subject_type="library_resource",
-           subject_id=resource.id, url=resource_path(resource.id),
-           text=f"{actor.name} added your post to the resource library: {resource.title}")
+    notify(
+        author,
+        PROMOTED.key,
+        actor=actor,
+        subject_type="library_resource",
+        subject_id=resource.id,
+        url=resource_path(resource.id),
+        text=f"{actor.name} added your post to the resource library: {resource.title}",
+    )
 
 
 def update_resource(actor: User, resource: Resource, values: ResourceValues) -> Resource:
     if not can_edit_resource(actor, resource):
-        raise PermissionDenied("Only whoever shared it, the coalition's leads and program "
-                               "staff edit this resource.")
+        raise PermissionDenied(
+            "Only whoever shared it, the coalition's leads and program staff edit this resource."
+        )
     floor = None
     if resource.origin_kind and resource.visibility in (Visibility.COALITION, Visibility.STAFF):
         floor = resource.visibility if not actor.is_admin else None
@@ -321,11 +361,11 @@ def update_resource(actor: User, resource: Resource, values: ResourceValues) -> 
     return resource
 
 
-def add_version(actor: User, resource: Resource, upload: Upload,
-                note: str = "") -> ResourceVersion:
+def add_version(actor: User, resource: Resource, upload: Upload, note: str = "") -> ResourceVersion:
     if not can_edit_resource(actor, resource):
-        raise PermissionDenied("Only whoever shared it, the coalition's leads and program "
-                               "staff upload new versions.")
+        raise PermissionDenied(
+            "Only whoever shared it, the coalition's leads and program staff upload new versions."
+        )
     note = _note(note)
     staged, checked = _stage(upload)
     try:
@@ -351,11 +391,18 @@ def record_download(user: User | None, resource: Resource) -> None:
     if not can_view_resource(user, resource):
         raise NotFound("No such resource.")
     signed_in = user is not None and getattr(user, "is_authenticated", False)
-    db.session.add(ResourceDownload(resource_id=resource.id,
-                                    user_id=user.id if signed_in else None,
-                                    coalition_id=downloader_coalition_id(user)))
-    db.session.execute(sa.update(Resource).where(Resource.id == resource.id)
-                       .values(download_count=Resource.download_count + 1))
+    db.session.add(
+        ResourceDownload(
+            resource_id=resource.id,
+            user_id=user.id if signed_in else None,
+            coalition_id=downloader_coalition_id(user),
+        )
+    )
+    db.session.execute(
+        sa.update(Resource)
+        .where(Resource.id == resource.id)
+        .values(download_count=Resource.download_count + 1)
+    )
     db.session.commit()
 
 
@@ -372,8 +419,11 @@ def set_like(actor: User, resource: Resource, on: bool) -> bool:
         delta = -1
     else:
         return on
-    db.session.execute(sa.update(Resource).where(Resource.id == resource.id)
-                       .values(like_count=Resource.like_count + delta))
+    db.session.execute(
+        sa.update(Resource)
+        .where(Resource.id == resource.id)
+        .values(like_count=Resource.like_count + delta)
+    )
     db.session.commit()
     return on
 
@@ -386,11 +436,19 @@ def add_comment(actor: User, resource: Resource, body: str) -> ResourceComment:
         raise _bad("Write a comment.", "body")
     if len(body) > COMMENT_MAX:
         raise _bad(f"The comment is longer than {COMMENT_MAX:,} characters.", "body")
-    comment = ResourceComment(resource_id=resource.id, author_id=actor.id, body=body,
-                              body_html=render_markdown(body), created_at=utcnow())
+    comment = ResourceComment(
+        resource_id=resource.id,
+        author_id=actor.id,
+        body=body,
+        body_html=render_markdown(body),
+        created_at=utcnow(),
+    )
     db.session.add(comment)
-    db.session.execute(sa.update(Resource).where(Resource.id == resource.id)
-                       .values(comment_count=Resource.comment_count + 1))
+    db.session.execute(
+        sa.update(Resource)
+        .where(Resource.id == resource.id)
+        .values(comment_count=Resource.comment_count + 1)
+    )
     db.session.commit()
     return comment
 
@@ -413,16 +471,21 @@ def create_collection(actor: User, title: str, description: str = "") -> Collect
         raise PermissionDenied("Only coaches and program staff curate collections.")
     title, description = _check_collection_text(title, description)
     last = db.session.execute(sa.select(sa.func.max(Collection.position))).scalar() or 0
-    collection = Collection(title=title, description=description,
-                            description_html=render_markdown(description),
-                            position=last + 1, created_by_id=actor.id)
+    collection = Collection(
+        title=title,
+        description=description,
+        description_html=render_markdown(description),
+        position=last + 1,
+        created_by_id=actor.id,
+    )
     db.session.add(collection)
     db.session.commit()
     return collection
 
 
-def update_collection(actor: User, collection: Collection, title: str,
-                      description: str = "") -> Collection:
+def update_collection(
+    actor: User, collection: Collection, title: str, description: str = ""
+) -> Collection:
     if not can_curate(actor):
         raise PermissionDenied("Only coaches and program staff curate collections.")
     collection.title, collection.description = _check_collection_text(title, description)
@@ -435,21 +498,22 @@ def _append_item(collection: Collection, resource: Resource, note: str = "") -> 
     if any(item.resource_id == resource.id for item in collection.items):
         return False
     last = max((item.position for item in collection.items), default=0)
-    collection.items.append(CollectionItem(resource_id=resource.id, position=last + 1,
-                                           note=note))
+    collection.items.append(CollectionItem(resource_id=resource.id, position=last + 1, note=note))
     collection.updated_at = utcnow()
     return True
 
 
-def add_to_collection(actor: User, collection: Collection, resource: Resource,
-                      note: str = "") -> None:
+def add_to_collection(
+    actor: User, collection: Collection, resource: Resource, note: str = ""
+) -> None:
     if not can_curate(actor):
         raise PermissionDenied("Only coaches and program staff curate collections.")
     if not can_view_resource(actor, resource):
         raise NotFound("No such resource.")
     if not _append_item(collection, resource, _note(note)):
-        raise ServiceError("The resource is in this collection already.", status=409,
-                           code="conflict")
+        raise ServiceError(
+            "The resource is in this collection already.", status=409, code="conflict"
+        )
     db.session.commit()
 
 
@@ -463,8 +527,9 @@ def remove_from_collection(actor: User, collection: Collection, resource_id: int
     db.session.commit()
 
 
-def move_in_collection(actor: User, collection: Collection, resource_id: int,
-                       direction: int) -> None:
+def move_in_collection(
+    actor: User, collection: Collection, resource_id: int, direction: int
+) -> None:
     """Swap the item with its neighbour above (-1) or below (+1)."""
     if not can_curate(actor):
         raise PermissionDenied("Only coaches and program staff curate collections.")
@@ -483,8 +548,9 @@ def move_in_collection(actor: User, collection: Collection, resource_id: int,
 # ---------------------------------------------------------------- promotion
 
 
-def promote(actor: User, origin: Origin, values: ResourceValues,
-            collection: Collection | None = None) -> Resource:
+def promote(
+    actor: User, origin: Origin, values: ResourceValues, collection: Collection | None = None
+) -> Resource:
     """A forum answer or an event's material into the library, in one step."""
     if origin.kind not in {k.value for k in OriginKind}:
         raise _bad("Unknown origin.", "origin")

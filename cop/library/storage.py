@@ -124,6 +124,7 @@ def storage() -> Storage:
     ext = current_app.extensions.get("cop_library_storage")
     if ext is None:
         root = current_app.config.get("LIBRARY_STORAGE_PATH") or os.path.join(
-            current_app.instance_path, "uploads")
+            current_app.instance_path, "uploads"
+        )
         ext = current_app.extensions["cop_library_storage"] = LocalDiskStorage(root)
     return ext

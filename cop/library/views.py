@@ -57,16 +57,21 @@ def allow_large_uploads() -> None:
     than the app-wide MAX_CONTENT_LENGTH. Installed first among the app's before_request
     hooks, so it applies before the CSRF check reads the form."""
     if request.endpoint in UPLOAD_ENDPOINTS or request.endpoint in {
-            "library_api.ResourceVersions", "library_api.Resources"}:
+        "library_api.ResourceVersions",
+        "library_api.Resources",
+    }:
         request.max_content_length = files.upload_limit() * 4 // 3 + FORM_OVERHEAD
 
 
 @bp.errorhandler(413)
 def _too_large(exc):
     limit = files.human_size(files.upload_limit())
-    return render_template("errors/generic.html", status=413, title="File too large",
-                           message=f"The file is larger than the {limit} limit. Nothing was "
-                                   "saved."), 413
+    return render_template(
+        "errors/generic.html",
+        status=413,
+        title="File too large",
+        message=f"The file is larger than the {limit} limit. Nothing was saved.",
+    ), 413
 
 
 def _field_error(form, exc: ServiceError) -> None:
@@ -83,8 +88,13 @@ def error_list(form) -> list[tuple[str, str, str]]:
     for f in form:
         if f.type == "CSRFTokenField":
             if f.errors:
-                found.append(("", "", "The form expired or was not sent from this site. "
-                                      "Please submit it again."))
+                found.append(
+                    (
+                        "",
+                        "",
+                        "The form expired or was not sent from this site. Please submit it again.",
+                    )
+                )
             continue
         found.extend((f.id, str(f.label.text), m) for m in f.errors if isinstance(m, str))
     return found
@@ -93,12 +103,17 @@ def error_list(form) -> list[tuple[str, str, str]]:
 def _values(form: ResourceForm) -> services.ResourceValues:
     coalition = (form.coalition_id.data or "").strip()
     return services.ResourceValues(
-        title=form.title.data or "", summary=form.summary.data or "", type=form.type.data or "",
-        external_url=form.external_url.data or "", program_area=form.program_area.data or "",
+        title=form.title.data or "",
+        summary=form.summary.data or "",
+        type=form.type.data or "",
+        external_url=form.external_url.data or "",
+        program_area=form.program_area.data or "",
         visibility=form.visibility.data or "",
         coalition_id=int(coalition) if coalition.isdigit() else None,
-        sectors=form.sectors.data or [], states=form.states.data or [],
-        populations=form.populations.data or [])
+        sectors=form.sectors.data or [],
+        states=form.states.data or [],
+        populations=form.populations.data or [],
+    )
 
 
 def _collection_choice(form: ResourceForm) -> Collection | None:
@@ -112,8 +127,11 @@ def _collection_choice(form: ResourceForm) -> Collection | None:
 
 
 def _prepare(form: ResourceForm, floor: str | None = None) -> None:
-    form.set_choices(sharing_coalitions(current_user), allowed_visibilities(current_user, floor),
-                     queries.all_collections() if can_curate(current_user) else [])
+    form.set_choices(
+        sharing_coalitions(current_user),
+        allowed_visibilities(current_user, floor),
+        queries.all_collections() if can_curate(current_user) else [],
+    )
 
 
 # ---------------------------------------------------------------- reading
@@ -128,19 +146,22 @@ def index():
 def browse():
     filters = queries.BrowseFilters.from_args(request.args)
     page = queries.browse(current_user, filters, cursor=request.args.get("after"))
-    return render_template("library/browse.html", page=page, filters=filters,
-                           sorts=queries.SORTS)
+    return render_template("library/browse.html", page=page, filters=filters, sorts=queries.SORTS)
 
 
 @bp.get("/resources/<int:resource_id>")
 def resource(resource_id: int):
     item = get_resource_or_404(current_user, resource_id)
     return render_template(
-        "library/resource.html", resource=item, versions=item.versions,
-        used_by=queries.used_by(item), liked=queries.likes(current_user, item),
+        "library/resource.html",
+        resource=item,
+        versions=item.versions,
+        used_by=queries.used_by(item),
+        liked=queries.likes(current_user, item),
         comments=queries.comments(item) if current_user.is_authenticated else [],
         collections=queries.collections_containing(current_user, item),
-        all_collections=queries.all_collections() if can_curate(current_user) else [])
+        all_collections=queries.all_collections() if can_curate(current_user) else [],
+    )
 
 
 def _send(item: Resource, version):
@@ -149,15 +170,22 @@ def _send(item: Resource, version):
         abort(404)
     services.record_download(current_user, item)
     inline = files.content_disposition_inline(version.extension)
-    response = send_file(path, mimetype=version.content_type, as_attachment=not inline,
-                         download_name=version.original_name, max_age=0, etag=False,
-                         conditional=False)
+    response = send_file(
+        path,
+        mimetype=version.content_type,
+        as_attachment=not inline,
+        download_name=version.original_name,
+        max_age=0,
+        etag=False,
+        conditional=False,
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     if version.extension != "pdf":  # the browser's PDF viewer needs scripts of its own
         response.headers["Content-Security-Policy"] = (
             "default-src 'none'; script-src 'none'; img-src 'self'; style-src 'none'; "
-            "sandbox; frame-ancestors 'none'")
+            "sandbox; frame-ancestors 'none'"
+        )
     return response
 
 
@@ -203,8 +231,9 @@ def new_resource():
     status = 200
     if form.validate_on_submit():
         try:
-            item = services.share_resource(current_user, _values(form), _upload(form.file),
-                                           collection=_collection_choice(form))
+            item = services.share_resource(
+                current_user, _values(form), _upload(form.file), collection=_collection_choice(form)
+            )
         except ServiceError as exc:
             _field_error(form, exc)
             status = exc.status
@@ -213,16 +242,22 @@ def new_resource():
             return redirect(url_for("library.resource", resource_id=item.id), 303)
     elif request.method == "POST":
         status = 400
-    return render_template("library/form.html", form=form, errors=error_list(form),
-                           resource=None, origin=None), status
+    return render_template(
+        "library/form.html", form=form, errors=error_list(form), resource=None, origin=None
+    ), status
 
 
 @bp.route("/resources/<int:resource_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_resource(resource_id: int):
     item = get_editable_resource_or_404(current_user, resource_id)
-    floor = item.visibility if item.origin_kind and not current_user.is_admin and \
-        item.visibility in (Visibility.COALITION, Visibility.STAFF) else None
+    floor = (
+        item.visibility
+        if item.origin_kind
+        and not current_user.is_admin
+        and item.visibility in (Visibility.COALITION, Visibility.STAFF)
+        else None
+    )
     form = ResourceForm(obj=None if request.method == "POST" else item)
     _prepare(form, floor)
     if request.method == "GET":
@@ -243,8 +278,9 @@ def edit_resource(resource_id: int):
             return redirect(url_for("library.resource", resource_id=item.id), 303)
     elif request.method == "POST":
         status = 400
-    return render_template("library/form.html", form=form, errors=error_list(form),
-                           resource=item, origin=None), status
+    return render_template(
+        "library/form.html", form=form, errors=error_list(form), resource=item, origin=None
+    ), status
 
 
 @bp.route("/resources/<int:resource_id>/versions/new", methods=["GET", "POST"])
@@ -267,8 +303,9 @@ def new_version(resource_id: int):
             return redirect(url_for("library.resource", resource_id=item.id), 303)
     elif request.method == "POST":
         status = 400
-    return render_template("library/version_form.html", form=form, errors=error_list(form),
-                           resource=item), status
+    return render_template(
+        "library/version_form.html", form=form, errors=error_list(form), resource=item
+    ), status
 
 
 @bp.post("/resources/<int:resource_id>/like")
@@ -318,8 +355,9 @@ def new_collection():
     status = 200
     if form.validate_on_submit():
         try:
-            made = services.create_collection(current_user, form.title.data,
-                                              form.description.data or "")
+            made = services.create_collection(
+                current_user, form.title.data, form.description.data or ""
+            )
         except ServiceError as exc:
             _field_error(form, exc)
             status = exc.status
@@ -328,8 +366,9 @@ def new_collection():
             return redirect(url_for("library.collection", collection_id=made.id), 303)
     elif request.method == "POST":
         status = 400
-    return render_template("library/collection_form.html", form=form, errors=error_list(form),
-                           collection=None), status
+    return render_template(
+        "library/collection_form.html", form=form, errors=error_list(form), collection=None
+    ), status
 
 
 @bp.route("/collections/<int:collection_id>/edit", methods=["GET", "POST"])
@@ -340,8 +379,9 @@ def edit_collection(collection_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            services.update_collection(current_user, found, form.title.data,
-                                       form.description.data or "")
+            services.update_collection(
+                current_user, found, form.title.data, form.description.data or ""
+            )
         except ServiceError as exc:
             _field_error(form, exc)
             status = exc.status
@@ -350,8 +390,9 @@ def edit_collection(collection_id: int):
             return redirect(url_for("library.collection", collection_id=found.id), 303)
     elif request.method == "POST":
         status = 400
-    return render_template("library/collection_form.html", form=form, errors=error_list(form),
-                           collection=found), status
+    return render_template(
+        "library/collection_form.html", form=form, errors=error_list(form), collection=found
+    ), status
 
 
 @bp.post("/resources/<int:resource_id>/collections")
@@ -404,9 +445,11 @@ def _promote_page(origin: services.Origin, defaults: dict, coalition_id: int | N
             getattr(form, name).data = value
         form.coalition_id.data = str(coalition_id or "")
         first = form.visibility.choices[0] if form.visibility.choices else None
-        form.visibility.data = (first.value if hasattr(first, "value") else first[0]) \
-            if origin.floor and first else \
-            Visibility.COMMUNITY.value
+        form.visibility.data = (
+            (first.value if hasattr(first, "value") else first[0])
+            if origin.floor and first
+            else Visibility.COMMUNITY.value
+        )
     status = 200
     if form.validate_on_submit():
         try:
@@ -422,8 +465,9 @@ def _promote_page(origin: services.Origin, defaults: dict, coalition_id: int | N
             return redirect(url_for("library.resource", resource_id=item.id), 303)
     elif request.method == "POST":
         status = 400
-    return render_template("library/form.html", form=form, errors=error_list(form),
-                           resource=None, origin=origin), status
+    return render_template(
+        "library/form.html", form=form, errors=error_list(form), resource=None, origin=origin
+    ), status
 
 
 @bp.route("/promote/posts/<int:post_id>", methods=["GET", "POST"])
@@ -441,17 +485,27 @@ def promote_post(post_id: int):
         abort(404)
     thread = post.thread
     category = thread.category
-    floor = {CategoryKind.COALITION.value: Visibility.COALITION.value,
-             CategoryKind.STAFF.value: Visibility.STAFF.value}.get(category.kind)
+    floor = {
+        CategoryKind.COALITION.value: Visibility.COALITION.value,
+        CategoryKind.STAFF.value: Visibility.STAFF.value,
+    }.get(category.kind)
     if floor == Visibility.COALITION.value and category.coalition_id is None:
         floor = Visibility.STAFF.value
     author = post.author.name if post.author else "a former member"
-    origin = services.Origin(services.OriginKind.FORUM_POST.value, post.id, post_path(post.id),
-                             f"{thread.title} (forum post by {author})", floor,
-                             author=post.author)
+    origin = services.Origin(
+        services.OriginKind.FORUM_POST.value,
+        post.id,
+        post_path(post.id),
+        f"{thread.title} (forum post by {author})",
+        floor,
+        author=post.author,
+    )
     title = thread.title if post.number == 1 else f"Answer: {thread.title}"
-    return _promote_page(origin, {"title": title[:200], "summary": post.body, "type": "guide"},
-                         category.coalition_id if floor == Visibility.COALITION.value else None)
+    return _promote_page(
+        origin,
+        {"title": title[:200], "summary": post.body, "type": "guide"},
+        category.coalition_id if floor == Visibility.COALITION.value else None,
+    )
 
 
 @bp.route("/promote/event-materials/<int:material_id>", methods=["GET", "POST"])
@@ -467,17 +521,32 @@ def promote_event_material(material_id: int):
     if material is None:
         abort(404)
     event = get_event_or_404(current_user, material.event_id)
-    floor = {Audience.COALITIONS.value: Visibility.COALITION.value,
-             Audience.STAFF.value: Visibility.STAFF.value}.get(event.audience)
-    coalition_id = event.coalitions[0].id if floor == Visibility.COALITION.value and \
-        event.coalitions else None
+    floor = {
+        Audience.COALITIONS.value: Visibility.COALITION.value,
+        Audience.STAFF.value: Visibility.STAFF.value,
+    }.get(event.audience)
+    coalition_id = (
+        event.coalitions[0].id if floor == Visibility.COALITION.value and event.coalitions else None
+    )
     if floor == Visibility.COALITION.value and coalition_id is None:
         floor = Visibility.STAFF.value
-    origin = services.Origin(services.OriginKind.EVENT_RESOURCE.value, material.id,
-                             url_for("events.detail", event_id=event.id) + "#resources",
-                             f"{event.title} ({material.kind_label.lower()})", floor)
+    origin = services.Origin(
+        services.OriginKind.EVENT_RESOURCE.value,
+        material.id,
+        url_for("events.detail", event_id=event.id) + "#resources",
+        f"{event.title} ({material.kind_label.lower()})",
+        floor,
+    )
     kind = {"recording": "recording", "slides": "slides"}.get(material.kind, "link")
-    summary = f"{material.kind_label} from the event \"{event.title}\"."
-    return _promote_page(origin, {"title": material.title, "summary": summary, "type": kind,
-                                  "external_url": material.url,
-                                  "sectors": list(event.sectors)}, coalition_id)
+    summary = f'{material.kind_label} from the event "{event.title}".'
+    return _promote_page(
+        origin,
+        {
+            "title": material.title,
+            "summary": summary,
+            "type": kind,
+            "external_url": material.url,
+            "sectors": list(event.sectors),
+        },
+        coalition_id,
+    )

@@ -19,8 +19,12 @@ from cop.notifications.schemas import (
     NotificationUnreadCountSchema,
 )
 
-blp = Blueprint("notifications_api", __name__, url_prefix="/api/v1",
-                description="Notifications and notification preferences")
+blp = Blueprint(
+    "notifications_api",
+    __name__,
+    url_prefix="/api/v1",
+    description="Notifications and notification preferences",
+)
 exempt_from_form_csrf(blp)
 
 
@@ -32,10 +36,14 @@ class Notifications(MethodView):
     @blp.alt_response(401, description="Not authenticated")
     def get(self, args):
         """Your notifications, newest first; pass `next_cursor` back as `cursor` for more."""
-        page = queries.notifications_page(current_user, cursor=args["cursor"],
-                                          limit=args["limit"], unread_only=args["unread"])
-        return {"items": page.items, "next_cursor": page.next_cursor,
-                "unread_count": queries.unread_count(current_user)}
+        page = queries.notifications_page(
+            current_user, cursor=args["cursor"], limit=args["limit"], unread_only=args["unread"]
+        )
+        return {
+            "items": page.items,
+            "next_cursor": page.next_cursor,
+            "unread_count": queries.unread_count(current_user),
+        }
 
 
 @blp.route("/notifications/unread-count")
@@ -65,8 +73,16 @@ def _preferences(user) -> dict:
     prefs = services.preferences_of(user)
     settings = services.digest_settings(user)
     return {
-        "kinds": [{"key": k.key, "label": k.label, "group": k.group, "default": k.default.value,
-                   "delivery": prefs[k.key].value} for k in KINDS.values()],
+        "kinds": [
+            {
+                "key": k.key,
+                "label": k.label,
+                "group": k.group,
+                "default": k.default.value,
+                "delivery": prefs[k.key].value,
+            }
+            for k in KINDS.values()
+        ],
         "digest_hour": settings.digest_hour,
         "weekly_day": settings.weekly_day,
         "timezone": user.timezone,
@@ -88,7 +104,11 @@ class Preferences(MethodView):
     @blp.alt_response(422, description="An unknown kind or delivery")
     def put(self, data):
         """Change some kinds (`{"kinds": {"mention": "daily"}}`) and/or the digest time."""
-        services.update_preferences(current_user, current_user, deliveries=data["kinds"],
-                                    digest_hour=data["digest_hour"],
-                                    weekly_day=data["weekly_day"])
+        services.update_preferences(
+            current_user,
+            current_user,
+            deliveries=data["kinds"],
+            digest_hour=data["digest_hour"],
+            weekly_day=data["weekly_day"],
+        )
         return _preferences(current_user)

@@ -12,8 +12,12 @@ from flask.cli import with_appcontext
 
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Run every job once and exit (cron, tests).")
-@click.option("--interval", type=click.IntRange(min=1), default=None,
-              help="Seconds between runs (default: JOBS_INTERVAL_SECONDS).")
+@click.option(
+    "--interval",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Seconds between runs (default: JOBS_INTERVAL_SECONDS).",
+)
 @with_appcontext
 def worker(once: bool, interval: int | None) -> None:
     """Send due reminders, digests and queued email; safe to run in several processes."""
@@ -48,5 +52,7 @@ def outbox(retry_failed: bool) -> None:
     counts = mail.outbox_counts()
     click.echo(", ".join(f"{k} {v}" for k, v in counts.items()))
     for email in queries.outbox_rows("failed"):
-        click.echo(f"  failed #{email.id} to {email.to_address} after {email.attempts} "
-                   f"attempt(s): {email.last_error}")
+        click.echo(
+            f"  failed #{email.id} to {email.to_address} after {email.attempts} "
+            f"attempt(s): {email.last_error}"
+        )

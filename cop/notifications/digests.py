@@ -34,8 +34,9 @@ log = logging.getLogger("cop.notifications")
 PERIOD_LENGTH = {Delivery.DAILY: timedelta(days=1), Delivery.WEEKLY: timedelta(days=7)}
 
 
-def due_periods(timezone: str, digest_hour: int, weekly_day: int,
-                now: datetime) -> list[tuple[Delivery, str]]:
+def due_periods(
+    timezone: str, digest_hour: int, weekly_day: int, now: datetime
+) -> list[tuple[Delivery, str]]:
     """The digest periods due for someone at `now`: the daily one from their hour on, each
     local day; the weekly one from their hour on their weekday (catching up later in the
     same ISO week if no runner was up then)."""
@@ -54,13 +55,18 @@ def _candidates() -> dict[int, dict[str, Delivery]]:
     """user id -> their digest kinds, for everyone who may get a digest."""
     digest_values = [d.value for d in DIGESTS]
     default_digest = {k: kind.default for k, kind in KINDS.items() if kind.default in DIGESTS}
-    query = sa.select(NotificationPreference.user_id, NotificationPreference.kind,
-                      NotificationPreference.delivery)
+    query = sa.select(
+        NotificationPreference.user_id, NotificationPreference.kind, NotificationPreference.delivery
+    )
     if not default_digest:
         # Only people who chose a digest for some kind.
-        query = query.where(NotificationPreference.user_id.in_(
-            sa.select(NotificationPreference.user_id)
-            .where(NotificationPreference.delivery.in_(digest_values))))
+        query = query.where(
+            NotificationPreference.user_id.in_(
+                sa.select(NotificationPreference.user_id).where(
+                    NotificationPreference.delivery.in_(digest_values)
+                )
+            )
+        )
     rows = db.session.execute(query).all()
     chosen: dict[int, dict[str, Delivery]] = {}
     for uid, kind, delivery in rows:
@@ -86,14 +92,25 @@ def queue_due_digests(now: datetime) -> int:
         db.session.rollback()
         return 0
     ids = list(candidates)
-    users = {u.id: u for u in db.session.execute(
-        sa.select(User).where(User.id.in_(ids), User.active.is_(True))).scalars()}
-    settings = {s.user_id: s for s in db.session.execute(
-        sa.select(NotificationSettings).where(NotificationSettings.user_id.in_(ids))).scalars()}
-    done = set(db.session.execute(
-        sa.select(DigestRun.user_id, DigestRun.period, DigestRun.period_key)
-        .where(DigestRun.user_id.in_(ids), DigestRun.created_at >= now - timedelta(days=8))
-    ))
+    users = {
+        u.id: u
+        for u in db.session.execute(
+            sa.select(User).where(User.id.in_(ids), User.active.is_(True))
+        ).scalars()
+    }
+    settings = {
+        s.user_id: s
+        for s in db.session.execute(
+            sa.select(NotificationSettings).where(NotificationSettings.user_id.in_(ids))
+        ).scalars()
+    }
+    done = set(
+        db.session.execute(
+            sa.select(DigestRun.user_id, DigestRun.period, DigestRun.period_key).where(
+                DigestRun.user_id.in_(ids), DigestRun.created_at >= now - timedelta(days=8)
+            )
+        )
+    )
     db.session.rollback()
     sent = 0
     for uid, kinds in candidates.items():
@@ -110,25 +127,37 @@ def queue_due_digests(now: datetime) -> int:
     return sent
 
 
-def _run_digest(user_id: int, period: Delivery, key: str, kinds: list[str],
-                now: datetime) -> int:
+def _run_digest(user_id: int, period: Delivery, key: str, kinds: list[str], now: datetime) -> int:
     from cop.notifications.emails import queue_digest_email
 
     user = db.session.get(User, user_id)
     last_end = db.session.execute(
-        sa.select(sa.func.max(DigestRun.window_end))
-        .where(DigestRun.user_id == user_id, DigestRun.period == period.value)
+        sa.select(sa.func.max(DigestRun.window_end)).where(
+            DigestRun.user_id == user_id, DigestRun.period == period.value
+        )
     ).scalar_one_or_none()
     start = last_end or now - PERIOD_LENGTH[period]
-    items = list(db.session.execute(
-        sa.select(Notification)
-        .where(Notification.user_id == user_id, Notification.read_at.is_(None),
-               Notification.kind.in_(kinds), Notification.created_at > start,
-               Notification.created_at <= now)
-        .order_by(Notification.created_at)
-    ).scalars())
-    run = DigestRun(user_id=user_id, period=period.value, period_key=key, window_start=start,
-                    window_end=now, item_count=len(items))
+    items = list(
+        db.session.execute(
+            sa.select(Notification)
+            .where(
+                Notification.user_id == user_id,
+                Notification.read_at.is_(None),
+                Notification.kind.in_(kinds),
+                Notification.created_at > start,
+                Notification.created_at <= now,
+            )
+            .order_by(Notification.created_at)
+        ).scalars()
+    )
+    run = DigestRun(
+        user_id=user_id,
+        period=period.value,
+        period_key=key,
+        window_start=start,
+        window_end=now,
+        item_count=len(items),
+    )
     db.session.add(run)
     try:
         db.session.flush()  # the claim: (user, period, key) is unique
@@ -138,7 +167,8 @@ def _run_digest(user_id: int, period: Delivery, key: str, kinds: list[str],
     email = None
     if items:
         unread_total = db.session.execute(
-            sa.select(sa.func.count()).select_from(Notification)
+            sa.select(sa.func.count())
+            .select_from(Notification)
             .where(Notification.user_id == user_id, Notification.read_at.is_(None))
         ).scalar_one()
         email = queue_digest_email(user, period, items, unread_total, now)
@@ -150,6 +180,12 @@ def _run_digest(user_id: int, period: Delivery, key: str, kinds: list[str],
     except IntegrityError:
         db.session.rollback()
         return 0
-    log.info("digest %s %s for user %s: %s item(s)%s", period.value, key, user_id, len(items),
-             "" if email else ", nothing sent")
+    log.info(
+        "digest %s %s for user %s: %s item(s)%s",
+        period.value,
+        key,
+        user_id,
+        len(items),
+        "" if email else ", nothing sent",
+    )
     return 1 if email is not None else 0

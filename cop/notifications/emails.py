@@ -36,8 +36,9 @@ def register_attachments(kind_key: str, provider: AttachmentProvider) -> None:
 def external_url(endpoint: str, **values) -> str:
     """An absolute URL on BASE_URL, built without a request (jobs, CLI)."""
     base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
-                                       url_scheme=base.scheme or "http")
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
+    )
     return adapter.build(endpoint, values, force_external=True)
 
 
@@ -57,16 +58,18 @@ def unsubscribe_headers(url: str) -> dict[str, str]:
 def _footer_context(user: User, topic: str) -> dict:
     from cop.notifications.services import unsubscribe_token
 
-    unsubscribe_url = external_url("notifications.unsubscribe",
-                                   token=unsubscribe_token(user.id, topic))
+    unsubscribe_url = external_url(
+        "notifications.unsubscribe", token=unsubscribe_token(user.id, topic)
+    )
     return {
         "unsubscribe_url": unsubscribe_url,
         "preferences_url": external_url("notifications.preferences"),
     }
 
 
-def queue_notification_email(notification: Notification, recipient: User,
-                             actor: User | None) -> OutboundEmail | None:
+def queue_notification_email(
+    notification: Notification, recipient: User, actor: User | None
+) -> OutboundEmail | None:
     """The immediate email of one notification, into the outbox. Does not commit."""
     kind = get_kind(notification.kind)
     context = {
@@ -85,7 +88,8 @@ def queue_notification_email(notification: Notification, recipient: User,
         _subject(notification.text),
         _render("notifications/email/notification.txt", **context),
         _render("notifications/email/notification.html", **context),
-        kind=kind.key, user_id=recipient.id,
+        kind=kind.key,
+        user_id=recipient.id,
         headers=unsubscribe_headers(context["unsubscribe_url"]),
         attachments=provider(notification, recipient) if provider else None,
     )
@@ -96,15 +100,19 @@ def _subject(text: str) -> str:
     return text if len(text) <= 150 else text[:149].rstrip() + "…"
 
 
-def queue_digest_email(user: User, period: Delivery, items: list[Notification],
-                       unread_total: int, now: datetime) -> OutboundEmail | None:
+def queue_digest_email(
+    user: User, period: Delivery, items: list[Notification], unread_total: int, now: datetime
+) -> OutboundEmail | None:
     """One digest email (daily or weekly) into the outbox. Does not commit."""
     groups: dict[str, list[Notification]] = {}
     for item in items:
         groups.setdefault(get_kind(item.kind).label, []).append(item)
     local_day = now.astimezone(zone(user.timezone)).strftime("%A, %B %-d")
-    title = (f"Your cop digest for {local_day}" if period == Delivery.DAILY
-             else f"Your weekly cop digest, week of {local_day}")
+    title = (
+        f"Your cop digest for {local_day}"
+        if period == Delivery.DAILY
+        else f"Your weekly cop digest, week of {local_day}"
+    )
     count = len(items)
     context = {
         "title": title,
@@ -123,15 +131,21 @@ def queue_digest_email(user: User, period: Delivery, items: list[Notification],
         f"{title}: {count} new {'item' if count == 1 else 'items'}",
         _render("notifications/email/digest.txt", **context),
         _render("notifications/email/digest.html", **context),
-        kind=f"digest:{period.value}", user_id=user.id,
-        headers=unsubscribe_headers(context["unsubscribe_url"]), not_before=now,
+        kind=f"digest:{period.value}",
+        user_id=user.id,
+        headers=unsubscribe_headers(context["unsubscribe_url"]),
+        not_before=now,
     )
 
 
 def queue_test_email(user: User) -> OutboundEmail | None:
     """A test message the user asks for on the settings page. Does not commit."""
     context = {"recipient": user, "preferences_url": external_url("notifications.preferences")}
-    return queue_email(user.email, "Test email from cop",
-                       _render("notifications/email/test.txt", **context),
-                       _render("notifications/email/test.html", **context),
-                       kind="test", user_id=user.id)
+    return queue_email(
+        user.email,
+        "Test email from cop",
+        _render("notifications/email/test.txt", **context),
+        _render("notifications/email/test.html", **context),
+        kind="test",
+        user_id=user.id,
+    )

@@ -35,23 +35,34 @@ def field_name(kind_key: str) -> str:
 
 
 class _BaseForm(FlaskForm):
-    digest_hour = SelectField("Send my digests at", coerce=int,
-                              choices=choices((h, hour_label(h)) for h in range(24)),
-                              validators=[InputRequired()])
-    weekly_day = SelectField("Send my weekly digest on", coerce=int,
-                             choices=choices(enumerate(WEEKDAYS)), validators=[InputRequired()])
+    digest_hour = SelectField(
+        "Send my digests at",
+        coerce=int,
+        choices=choices((h, hour_label(h)) for h in range(24)),
+        validators=[InputRequired()],
+    )
+    weekly_day = SelectField(
+        "Send my weekly digest on",
+        coerce=int,
+        choices=choices(enumerate(WEEKDAYS)),
+        validators=[InputRequired()],
+    )
 
 
-def preferences_form(deliveries: dict[str, Delivery], digest_hour: int,
-                     weekly_day: int) -> FlaskForm:
+def preferences_form(
+    deliveries: dict[str, Delivery], digest_hour: int, weekly_day: int
+) -> FlaskForm:
     """A form with the kinds registered now (features add kinds at start-up)."""
 
     class PreferencesForm(_BaseForm):
         pass
 
     for key, kind in KINDS.items():
-        setattr(PreferencesForm, field_name(key),
-                SelectField(kind.label, choices=DELIVERY_CHOICES, validators=[InputRequired()]))
+        setattr(
+            PreferencesForm,
+            field_name(key),
+            SelectField(kind.label, choices=DELIVERY_CHOICES, validators=[InputRequired()]),
+        )
     data = {field_name(k): d.value for k, d in deliveries.items()}
     return PreferencesForm(data={**data, "digest_hour": digest_hour, "weekly_day": weekly_day})
 

@@ -39,11 +39,14 @@ def release_scheduled(now: datetime, limit: int = 200) -> int:
     """Turn due scheduled notifications into notifications, each exactly once."""
     from cop.notifications.services import notify
 
-    ids = list(db.session.execute(
-        sa.select(ScheduledNotification.id)
-        .where(ScheduledNotification.status == "pending", ScheduledNotification.due_at <= now)
-        .order_by(ScheduledNotification.due_at, ScheduledNotification.id).limit(limit)
-    ).scalars())
+    ids = list(
+        db.session.execute(
+            sa.select(ScheduledNotification.id)
+            .where(ScheduledNotification.status == "pending", ScheduledNotification.due_at <= now)
+            .order_by(ScheduledNotification.due_at, ScheduledNotification.id)
+            .limit(limit)
+        ).scalars()
+    )
     db.session.rollback()
     released = 0
     for row_id in ids:
@@ -64,18 +67,29 @@ def release_scheduled(now: datetime, limit: int = 200) -> int:
             else:
                 recipient = db.session.get(User, row.user_id)
                 actor = db.session.get(User, row.actor_id) if row.actor_id else None
-                created = notify(recipient, row.kind, actor=actor,
-                                 subject_type=row.subject_type, subject_id=row.subject_id,
-                                 url=row.url, text=row.text, excerpt=row.excerpt,
-                                 context=[tuple(c) for c in row.context or []])
+                created = notify(
+                    recipient,
+                    row.kind,
+                    actor=actor,
+                    subject_type=row.subject_type,
+                    subject_id=row.subject_id,
+                    url=row.url,
+                    text=row.text,
+                    excerpt=row.excerpt,
+                    context=[tuple(c) for c in row.context or []],
+                )
                 released += created is not None
             db.session.commit()
         except Exception:
             db.session.rollback()
-            log.exception("scheduled notification %s (%s) could not be sent; cancelled", row_id,
-                          row.key if row else "?")
+            log.exception(
+                "scheduled notification %s (%s) could not be sent; cancelled",
+                row_id,
+                row.key if row else "?",
+            )
             db.session.execute(
-                sa.update(ScheduledNotification).where(ScheduledNotification.id == row_id)
+                sa.update(ScheduledNotification)
+                .where(ScheduledNotification.id == row_id)
                 .values(status="cancelled", processed_at=now)
             )
             db.session.commit()
@@ -105,9 +119,11 @@ def _take_lease(name: str, holder: str, now: datetime) -> bool:
             db.session.rollback()  # another runner created it first: fine
     taken = db.session.execute(
         sa.update(JobLease)
-        .where(JobLease.name == name,
-               sa.or_(JobLease.lease_until.is_(None), JobLease.lease_until < now),
-               sa.or_(JobLease.last_run_at.is_(None), JobLease.last_run_at <= now - interval))
+        .where(
+            JobLease.name == name,
+            sa.or_(JobLease.lease_until.is_(None), JobLease.lease_until < now),
+            sa.or_(JobLease.last_run_at.is_(None), JobLease.last_run_at <= now - interval),
+        )
         .values(holder=holder, lease_until=now + lease)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -117,7 +133,8 @@ def _take_lease(name: str, holder: str, now: datetime) -> bool:
 
 def _end_lease(name: str, holder: str, now: datetime, error: str | None) -> None:
     db.session.execute(
-        sa.update(JobLease).where(JobLease.name == name, JobLease.holder == holder)
+        sa.update(JobLease)
+        .where(JobLease.name == name, JobLease.holder == holder)
         .values(lease_until=None, last_run_at=now, last_error=error)
         .execution_options(synchronize_session=False)
     )
@@ -164,8 +181,9 @@ def _steps(now: datetime | None, worker: str | None):
     yield "purge", purge
 
 
-def run_once(app: Flask, now: datetime | None = None, *, worker: str | None = None
-             ) -> dict[str, int]:
+def run_once(
+    app: Flask, now: datetime | None = None, *, worker: str | None = None
+) -> dict[str, int]:
     """One pass of every job, in a fresh app context (its own database session)."""
     result = {"reminders": 0, "periodic": 0, "digests": 0, "sent": 0, "retry": 0, "failed": 0}
     with app.app_context():
@@ -179,8 +197,9 @@ def run_once(app: Flask, now: datetime | None = None, *, worker: str | None = No
     return result
 
 
-def run_forever(app: Flask, *, interval: float | None = None,
-                stop: threading.Event | None = None) -> None:
+def run_forever(
+    app: Flask, *, interval: float | None = None, stop: threading.Event | None = None
+) -> None:
     """Run the jobs every `interval` seconds (sooner when mail was queued) until `stop`."""
     interval = interval or app.config.get("JOBS_INTERVAL_SECONDS", 15)
     stop = stop or threading.Event()

@@ -36,8 +36,9 @@ class Kind:
 KINDS: dict[str, Kind] = {}
 
 
-def register_kind(key: str, label: str, default: Delivery = Delivery.IN_APP,
-                  group: str = "General") -> Kind:
+def register_kind(
+    key: str, label: str, default: Delivery = Delivery.IN_APP, group: str = "General"
+) -> Kind:
     kind = Kind(key, label, default, group)
     existing = KINDS.get(key)
     if existing is not None and existing != kind:
@@ -64,16 +65,28 @@ def kinds_by_group() -> list[tuple[str, list[Kind]]]:
 # The kinds every feature shares. Features may register more.
 MENTION = register_kind("mention", "Someone mentions you", Delivery.EMAIL, "Conversations")
 REPLY = register_kind("reply", "A reply to your thread", Delivery.EMAIL, "Conversations")
-FOLLOWED_POST = register_kind("followed_post", "A new post in a thread or category you follow",
-                              Delivery.IN_APP, "Conversations")
+FOLLOWED_POST = register_kind(
+    "followed_post",
+    "A new post in a thread or category you follow",
+    Delivery.IN_APP,
+    "Conversations",
+)
 DIRECT_MESSAGE = register_kind("direct_message", "A direct message", Delivery.EMAIL, "Chat")
-EVENT_REMINDER = register_kind("event_reminder", "An event you registered for starts soon",
-                               Delivery.EMAIL, "Events")
-EVENT_CHANGED = register_kind("event_changed", "An event you registered for changed or was cancelled",
-                              Delivery.IN_APP, "Events")
-WAITLIST_PROMOTED = register_kind("waitlist_promoted", "You moved off an event's waitlist",
-                                  Delivery.IN_APP, "Events")
-EXPERT_REQUEST = register_kind("expert_request", "An expert connection request or its answer",
-                               Delivery.EMAIL, "Experts")
-ACTION_ITEM = register_kind("action_item", "A coaching action item assigned to you or due soon",
-                            Delivery.IN_APP, "Coaching")
+EVENT_REMINDER = register_kind(
+    "event_reminder", "An event you registered for starts soon", Delivery.EMAIL, "Events"
+)
+EVENT_CHANGED = register_kind(
+    "event_changed",
+    "An event you registered for changed or was cancelled",
+    Delivery.IN_APP,
+    "Events",
+)
+WAITLIST_PROMOTED = register_kind(
+    "waitlist_promoted", "You moved off an event's waitlist", Delivery.IN_APP, "Events"
+)
+EXPERT_REQUEST = register_kind(
+    "expert_request", "An expert connection request or its answer", Delivery.EMAIL, "Experts"
+)
+ACTION_ITEM = register_kind(
+    "action_item", "A coaching action item assigned to you or due soon", Delivery.IN_APP, "Coaching"
+)

@@ -34,11 +34,18 @@ log = logging.getLogger("cop.mail")
 BATCH = 50
 
 
-def queue_email(to: str | None, subject: str, text: str, html: str | None = None,
-                kind: str | None = None, *, user_id: int | None = None,
-                headers: dict[str, str] | None = None,
-                not_before: datetime | None = None,
-                attachments: list[dict] | None = None) -> OutboundEmail | None:
+def queue_email(
+    to: str | None,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    kind: str | None = None,
+    *,
+    user_id: int | None = None,
+    headers: dict[str, str] | None = None,
+    not_before: datetime | None = None,
+    attachments: list[dict] | None = None,
+) -> OutboundEmail | None:
     """Add an email to the outbox; the caller commits (then a job runner sends it).
     With no address, nothing is queued (logged), and the caller's work goes on.
     `not_before`: send no earlier than this (default: now). `attachments`: text files,
@@ -48,10 +55,17 @@ def queue_email(to: str | None, subject: str, text: str, html: str | None = None
         log.info("no email address: %r not queued", subject[:80])
         return None
     email = OutboundEmail(
-        to_address=to[:254], subject=" ".join(subject.split())[:300], text_body=text,
-        html_body=html, kind=kind, user_id=user_id, headers=dict(headers or {}),
+        to_address=to[:254],
+        subject=" ".join(subject.split())[:300],
+        text_body=text,
+        html_body=html,
+        kind=kind,
+        user_id=user_id,
+        headers=dict(headers or {}),
         attachments=list(attachments) if attachments else None,
-        status="pending", attempts=0, next_attempt_at=not_before or utcnow(),
+        status="pending",
+        attempts=0,
+        next_attempt_at=not_before or utcnow(),
     )
     db.session.add(email)
     return email
@@ -84,8 +98,12 @@ class Claimed:
 def claim(now: datetime, worker: str, limit: int = BATCH) -> tuple[str, list[Claimed]]:
     """Atomically take up to `limit` due emails for this runner; commits the claim."""
     ticket = f"{worker}:{uuid.uuid4().hex[:8]}"[:64]
-    candidates = sa.select(OutboundEmail.id).where(_claimable(now)).order_by(
-        OutboundEmail.next_attempt_at, OutboundEmail.id).limit(limit)
+    candidates = (
+        sa.select(OutboundEmail.id)
+        .where(_claimable(now))
+        .order_by(OutboundEmail.next_attempt_at, OutboundEmail.id)
+        .limit(limit)
+    )
     if db.session.get_bind().dialect.name == "postgresql":
         # Other runners skip the rows this one is claiming instead of queueing behind them.
         candidates = candidates.with_for_update(skip_locked=True)
@@ -98,18 +116,37 @@ def claim(now: datetime, worker: str, limit: int = BATCH) -> tuple[str, list[Cla
         sa.update(OutboundEmail)
         # The condition again: between the select and here another runner may have won.
         .where(OutboundEmail.id.in_(ids), _claimable(now))
-        .values(status="sending", claimed_by=ticket, claimed_until=now + lease,
-                attempts=OutboundEmail.attempts + 1)
+        .values(
+            status="sending",
+            claimed_by=ticket,
+            claimed_until=now + lease,
+            attempts=OutboundEmail.attempts + 1,
+        )
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    rows = db.session.execute(
-        sa.select(OutboundEmail).where(OutboundEmail.claimed_by == ticket,
-                                       OutboundEmail.status == "sending")
-        .order_by(OutboundEmail.id)
-    ).scalars().all()
-    claimed = [Claimed(r.id, r.to_address, r.subject, r.text_body, r.html_body,
-                       dict(r.headers or {}), r.attempts, r.attachments) for r in rows]
+    rows = (
+        db.session.execute(
+            sa.select(OutboundEmail)
+            .where(OutboundEmail.claimed_by == ticket, OutboundEmail.status == "sending")
+            .order_by(OutboundEmail.id)
+        )
+        .scalars()
+        .all()
+    )
+    claimed = [
+        Claimed(
+            r.id,
+            r.to_address,
+            r.subject,
+            r.text_body,
+            r.html_body,
+            dict(r.headers or {}),
+            r.attempts,
+            r.attachments,
+        )
+        for r in rows
+    ]
     db.session.rollback()  # no transaction stays open while talking to the SMTP server
     return ticket, claimed
 
@@ -124,8 +161,9 @@ def _permanent(exc: Exception) -> bool:
 def backoff(attempts: int) -> timedelta:
     cfg = current_app.config
     base = cfg.get("MAIL_RETRY_BASE_SECONDS", 60)
-    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0),
-                                 cfg.get("MAIL_RETRY_MAX_SECONDS", 6 * 3600)))
+    return timedelta(
+        seconds=min(base * 2 ** max(attempts - 1, 0), cfg.get("MAIL_RETRY_MAX_SECONDS", 6 * 3600))
+    )
 
 
 def _still_mine(email: Claimed, ticket: str, now: datetime) -> bool:
@@ -134,8 +172,11 @@ def _still_mine(email: Claimed, ticket: str, now: datetime) -> bool:
     lease = timedelta(seconds=current_app.config.get("MAIL_CLAIM_SECONDS", 300))
     renewed = db.session.execute(
         sa.update(OutboundEmail)
-        .where(OutboundEmail.id == email.id, OutboundEmail.claimed_by == ticket,
-               OutboundEmail.status == "sending")
+        .where(
+            OutboundEmail.id == email.id,
+            OutboundEmail.claimed_by == ticket,
+            OutboundEmail.status == "sending",
+        )
         .values(claimed_until=now + lease)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -149,8 +190,16 @@ def deliver(email: Claimed, ticket: str, now: datetime) -> str:
         log.info("email %s was taken over by another runner; skipped", email.id)
         return "skipped"
     try:
-        send_message(build_message(email.to, email.subject, email.text, email.html,
-                                   headers=email.headers, attachments=email.attachments))
+        send_message(
+            build_message(
+                email.to,
+                email.subject,
+                email.text,
+                email.html,
+                headers=email.headers,
+                attachments=email.attachments,
+            )
+        )
     except (smtplib.SMTPException, OSError, ValueError) as exc:
         return _record_failure(email, ticket, now, exc)
     db.session.execute(
@@ -167,16 +216,32 @@ def _record_failure(email: Claimed, ticket: str, now: datetime, exc: Exception) 
     error = f"{type(exc).__name__}: {exc}"[:1000]
     max_attempts = current_app.config.get("MAIL_MAX_ATTEMPTS", 8)
     if _permanent(exc) or email.attempts >= max_attempts:
-        log.error("email %s to %s FAILED for good after %s attempt(s): %s", email.id, email.to,
-                  email.attempts, error)
+        log.error(
+            "email %s to %s FAILED for good after %s attempt(s): %s",
+            email.id,
+            email.to,
+            email.attempts,
+            error,
+        )
         values = {"status": "failed", "claimed_until": None, "last_error": error}
         outcome = "failed"
     else:
         delay = backoff(email.attempts)
-        log.warning("email %s to %s: attempt %s failed (%s); retry in %ss", email.id, email.to,
-                    email.attempts, error, int(delay.total_seconds()))
-        values = {"status": "pending", "claimed_by": None, "claimed_until": None,
-                  "last_error": error, "next_attempt_at": now + delay}
+        log.warning(
+            "email %s to %s: attempt %s failed (%s); retry in %ss",
+            email.id,
+            email.to,
+            email.attempts,
+            error,
+            int(delay.total_seconds()),
+        )
+        values = {
+            "status": "pending",
+            "claimed_by": None,
+            "claimed_until": None,
+            "last_error": error,
+            "next_attempt_at": now + delay,
+        }
         outcome = "retry"
     db.session.execute(
         sa.update(OutboundEmail)
@@ -209,8 +274,13 @@ def retry_failed(ids: list[int] | None = None) -> int:
     if ids is not None:
         stmt = stmt.where(OutboundEmail.id.in_(ids))
     count = db.session.execute(
-        stmt.values(status="pending", attempts=0, next_attempt_at=utcnow(), claimed_by=None,
-                    claimed_until=None).execution_options(synchronize_session=False)
+        stmt.values(
+            status="pending",
+            attempts=0,
+            next_attempt_at=utcnow(),
+            claimed_by=None,
+            claimed_until=None,
+        ).execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
     return count

@@ -132,8 +132,7 @@ class OutboundEmail(db.Model):
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(sa.String(10), default="pending", nullable=False)
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0, nullable=False)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow,
-                                                      nullable=False)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     claimed_by: Mapped[str | None] = mapped_column(sa.String(64))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(sa.String(1000))
@@ -143,8 +142,9 @@ class OutboundEmail(db.Model):
     __table_args__ = (
         sa.Index("ix_outbound_emails_status_next_attempt_at", "status", "next_attempt_at"),
         sa.Index("ix_outbound_emails_claimed_by", "claimed_by"),
-        sa.CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')",
-                           name="status_valid"),
+        sa.CheckConstraint(
+            "status IN ('pending', 'sending', 'sent', 'failed')", name="status_valid"
+        ),
     )
 
 
@@ -205,8 +205,9 @@ class ScheduledNotification(db.Model):
 
     __table_args__ = (
         sa.Index("ix_scheduled_notifications_status_due_at", "status", "due_at"),
-        sa.CheckConstraint("status IN ('pending', 'done', 'cancelled', 'expired')",
-                           name="status_valid"),
+        sa.CheckConstraint(
+            "status IN ('pending', 'done', 'cancelled', 'expired')", name="status_valid"
+        ),
     )
 
 

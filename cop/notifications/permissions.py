@@ -7,8 +7,12 @@ from cop.accounts.models import User
 
 def can_manage_outbox(user: User | None) -> bool:
     """Program staff who run the platform see and retry the emails that could not be sent."""
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.active
-                and user.is_admin)
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.active
+        and user.is_admin
+    )
 
 
 TEMPLATE_PREDICATES = {"can_manage_outbox": can_manage_outbox}

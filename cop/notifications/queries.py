@@ -20,17 +20,23 @@ PAGE_SIZE = 50
 
 def unread_count(user: User) -> int:
     return db.session.execute(
-        sa.select(sa.func.count()).select_from(Notification)
+        sa.select(sa.func.count())
+        .select_from(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
     ).scalar_one()
 
 
-def notifications_page(user: User, *, cursor: str | None = None, limit: int = PAGE_SIZE,
-                       unread_only: bool = False) -> Page:
+def notifications_page(
+    user: User, *, cursor: str | None = None, limit: int = PAGE_SIZE, unread_only: bool = False
+) -> Page:
     """Newest first, `limit` at a time; the cursor is the last id seen."""
-    query = (sa.select(Notification).options(joinedload(Notification.actor))
-             .where(Notification.user_id == user.id)
-             .order_by(Notification.id.desc()).limit(limit + 1))
+    query = (
+        sa.select(Notification)
+        .options(joinedload(Notification.actor))
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.id.desc())
+        .limit(limit + 1)
+    )
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
     values = decode_cursor(cursor)
@@ -81,16 +87,20 @@ class FollowRow:
 
 def subscriptions_of(user: User) -> list[FollowRow]:
     """The user's follows and mutes, described by the features that own the targets."""
-    subs = list(db.session.execute(
-        sa.select(Subscription).where(Subscription.user_id == user.id)
-        .order_by(Subscription.target_type, Subscription.created_at)
-    ).scalars())
+    subs = list(
+        db.session.execute(
+            sa.select(Subscription)
+            .where(Subscription.user_id == user.id)
+            .order_by(Subscription.target_type, Subscription.created_at)
+        ).scalars()
+    )
     described = describe_targets([(s.target_type, s.target_id) for s in subs])
     rows = []
     for s in subs:
-        label, url = described.get((s.target_type, s.target_id),
-                                   (f"{s.target_type.replace('_', ' ').capitalize()} "
-                                    f"#{s.target_id}", None))
+        label, url = described.get(
+            (s.target_type, s.target_id),
+            (f"{s.target_type.replace('_', ' ').capitalize()} #{s.target_id}", None),
+        )
         rows.append(FollowRow(s.id, s.level, s.target_type, label, url))
     return rows
 

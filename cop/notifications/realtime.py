@@ -88,7 +88,10 @@ def emit_counts(user_ids, bind) -> None:
 
 def register() -> None:
     """Hook the session events once per process (all apps share Flask-SQLAlchemy's class)."""
-    for name, fn in (("after_flush", _after_flush), ("after_commit", _after_commit),
-                     ("after_rollback", _after_rollback)):
+    for name, fn in (
+        ("after_flush", _after_flush),
+        ("after_commit", _after_commit),
+        ("after_rollback", _after_rollback),
+    ):
         if not sa.event.contains(Session, name, fn):
             sa.event.listen(Session, name, fn)

@@ -43,9 +43,12 @@ class NotificationUnreadCountSchema(Schema):
 
 
 class NotificationMarkReadSchema(Schema):
-    ids = fields.List(fields.Integer(), load_default=list,
-                      validate=validate.Length(max=500),
-                      metadata={"description": "notification ids to mark read"})
+    ids = fields.List(
+        fields.Integer(),
+        load_default=list,
+        validate=validate.Length(max=500),
+        metadata={"description": "notification ids to mark read"},
+    )
     all = fields.Boolean(load_default=False, metadata={"description": "mark every one read"})
 
 
@@ -70,8 +73,11 @@ class NotificationPreferencesSchema(Schema):
 
 
 class NotificationPreferencesUpdateSchema(Schema):
-    kinds = fields.Dict(keys=fields.String(), values=fields.String(
-        validate=validate.OneOf(DELIVERIES)), load_default=dict,
-        metadata={"description": 'kind key -> delivery, e.g. {"mention": "daily"}'})
+    kinds = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(validate=validate.OneOf(DELIVERIES)),
+        load_default=dict,
+        metadata={"description": 'kind key -> delivery, e.g. {"mention": "daily"}'},
+    )
     digest_hour = fields.Integer(load_default=None, validate=validate.Range(min=0, max=23))
     weekly_day = fields.Integer(load_default=None, validate=validate.Range(min=0, max=6))

@@ -44,30 +44,38 @@ def delivery_for(user: User, kind_key: str) -> Delivery:
     kind = get_kind(kind_key)
     chosen = db.session.execute(
         sa.select(NotificationPreference.delivery).where(
-            NotificationPreference.user_id == user.id, NotificationPreference.kind == kind.key)
+            NotificationPreference.user_id == user.id, NotificationPreference.kind == kind.key
+        )
     ).scalar_one_or_none()
     return Delivery(chosen) if chosen else kind.default
 
 
 def preferences_of(user: User) -> dict[str, Delivery]:
     """Every registered kind with the user's delivery for it (one query)."""
-    chosen = dict(db.session.execute(
-        sa.select(NotificationPreference.kind, NotificationPreference.delivery)
-        .where(NotificationPreference.user_id == user.id)
-    ).all())
-    return {key: Delivery(chosen[key]) if key in chosen else kind.default
-            for key, kind in KINDS.items()}
+    chosen = dict(
+        db.session.execute(
+            sa.select(NotificationPreference.kind, NotificationPreference.delivery).where(
+                NotificationPreference.user_id == user.id
+            )
+        ).all()
+    )
+    return {
+        key: Delivery(chosen[key]) if key in chosen else kind.default for key, kind in KINDS.items()
+    }
 
 
 def _deliveries(user_ids: list[int], kind_key: str) -> dict[int, Delivery]:
     kind = get_kind(kind_key)
     if not user_ids:
         return {}
-    chosen = dict(db.session.execute(
-        sa.select(NotificationPreference.user_id, NotificationPreference.delivery)
-        .where(NotificationPreference.kind == kind.key,
-               NotificationPreference.user_id.in_(user_ids))
-    ).all())
+    chosen = dict(
+        db.session.execute(
+            sa.select(NotificationPreference.user_id, NotificationPreference.delivery).where(
+                NotificationPreference.kind == kind.key,
+                NotificationPreference.user_id.in_(user_ids),
+            )
+        ).all()
+    )
     return {uid: Delivery(chosen[uid]) if uid in chosen else kind.default for uid in user_ids}
 
 
@@ -75,35 +83,49 @@ def digest_settings(user: User) -> NotificationSettings:
     """The user's digest hour and weekday (defaults, unsaved, when never changed)."""
     settings = db.session.get(NotificationSettings, user.id)
     if settings is None:
-        settings = NotificationSettings(user_id=user.id, digest_hour=DEFAULT_DIGEST_HOUR,
-                                        weekly_day=DEFAULT_WEEKLY_DAY)
+        settings = NotificationSettings(
+            user_id=user.id, digest_hour=DEFAULT_DIGEST_HOUR, weekly_day=DEFAULT_WEEKLY_DAY
+        )
     return settings
 
 
 def _check_delivery(kind_key: str, value: str) -> Delivery:
     if kind_key not in KINDS:
-        raise ServiceError(f"Unknown notification kind {kind_key!r}.", status=422,
-                           code="invalid", field="kinds")
+        raise ServiceError(
+            f"Unknown notification kind {kind_key!r}.", status=422, code="invalid", field="kinds"
+        )
     try:
         return Delivery(value)
     except ValueError:
         choices = ", ".join(d.value for d in Delivery)
-        raise ServiceError(f"Choose one of {choices} for {kind_key!r}.", status=422,
-                           code="invalid", field="kinds") from None
+        raise ServiceError(
+            f"Choose one of {choices} for {kind_key!r}.", status=422, code="invalid", field="kinds"
+        ) from None
 
 
-def update_preferences(actor: User, user: User, *, deliveries: Mapping[str, str] | None = None,
-                       digest_hour: int | None = None, weekly_day: int | None = None) -> None:
+def update_preferences(
+    actor: User,
+    user: User,
+    *,
+    deliveries: Mapping[str, str] | None = None,
+    digest_hour: int | None = None,
+    weekly_day: int | None = None,
+) -> None:
     """Change how the user hears about each kind, and when digests go out. Commits."""
     if actor.id != user.id:
         raise PermissionDenied("You can only change your own notification settings.")
     checked = {key: _check_delivery(key, value) for key, value in (deliveries or {}).items()}
     if digest_hour is not None and not (isinstance(digest_hour, int) and 0 <= digest_hour <= 23):
-        raise ServiceError("Choose an hour from 0 to 23.", status=422, code="invalid",
-                           field="digest_hour")
+        raise ServiceError(
+            "Choose an hour from 0 to 23.", status=422, code="invalid", field="digest_hour"
+        )
     if weekly_day is not None and not (isinstance(weekly_day, int) and 0 <= weekly_day <= 6):
-        raise ServiceError("Choose a day from 0 (Monday) to 6 (Sunday).", status=422,
-                           code="invalid", field="weekly_day")
+        raise ServiceError(
+            "Choose a day from 0 (Monday) to 6 (Sunday).",
+            status=422,
+            code="invalid",
+            field="weekly_day",
+        )
     if checked:
         _set_deliveries(user, checked)
     if digest_hour is not None or weekly_day is not None:
@@ -119,9 +141,12 @@ def update_preferences(actor: User, user: User, *, deliveries: Mapping[str, str]
 
 
 def _set_deliveries(user: User, deliveries: Mapping[str, Delivery]) -> None:
-    existing = {p.kind: p for p in db.session.execute(
-        sa.select(NotificationPreference).where(NotificationPreference.user_id == user.id)
-    ).scalars()}
+    existing = {
+        p.kind: p
+        for p in db.session.execute(
+            sa.select(NotificationPreference).where(NotificationPreference.user_id == user.id)
+        ).scalars()
+    }
     for key, delivery in deliveries.items():
         row = existing.get(key)
         if delivery == get_kind(key).default:
@@ -129,8 +154,9 @@ def _set_deliveries(user: User, deliveries: Mapping[str, Delivery]) -> None:
             if row is not None:
                 db.session.delete(row)
         elif row is None:
-            db.session.add(NotificationPreference(user_id=user.id, kind=key,
-                                                  delivery=delivery.value))
+            db.session.add(
+                NotificationPreference(user_id=user.id, kind=key, delivery=delivery.value)
+            )
         elif row.delivery != delivery.value:
             row.delivery = delivery.value
 
@@ -146,13 +172,16 @@ def _muted(user_ids: list[int], targets: Iterable[tuple[str, int]]) -> set[int]:
     targets = [(t, i) for t, i in targets if i is not None]
     if not targets or not user_ids:
         return set()
-    conditions = [sa.and_(Subscription.target_type == t, Subscription.target_id == i)
-                  for t, i in targets]
-    return set(db.session.execute(
-        sa.select(Subscription.user_id).where(
-            Subscription.user_id.in_(user_ids), Subscription.level == MUTE, sa.or_(*conditions)
-        )
-    ).scalars())
+    conditions = [
+        sa.and_(Subscription.target_type == t, Subscription.target_id == i) for t, i in targets
+    ]
+    return set(
+        db.session.execute(
+            sa.select(Subscription.user_id).where(
+                Subscription.user_id.in_(user_ids), Subscription.level == MUTE, sa.or_(*conditions)
+            )
+        ).scalars()
+    )
 
 
 def set_subscription(user: User, target_type: str, target_id: int, level: str | None) -> None:
@@ -160,16 +189,19 @@ def set_subscription(user: User, target_type: str, target_id: int, level: str | 
     if level not in (FOLLOW, MUTE, None):
         raise ValueError(level)
     existing = db.session.execute(
-        sa.select(Subscription).where(Subscription.user_id == user.id,
-                                      Subscription.target_type == target_type,
-                                      Subscription.target_id == target_id)
+        sa.select(Subscription).where(
+            Subscription.user_id == user.id,
+            Subscription.target_type == target_type,
+            Subscription.target_id == target_id,
+        )
     ).scalar_one_or_none()
     if level is None:
         if existing is not None:
             db.session.delete(existing)
     elif existing is None:
-        db.session.add(Subscription(user_id=user.id, target_type=target_type,
-                                    target_id=target_id, level=level))
+        db.session.add(
+            Subscription(user_id=user.id, target_type=target_type, target_id=target_id, level=level)
+        )
     else:
         existing.level = level
     db.session.commit()
@@ -177,9 +209,11 @@ def set_subscription(user: User, target_type: str, target_id: int, level: str | 
 
 def subscription_level(user: User, target_type: str, target_id: int) -> str | None:
     return db.session.execute(
-        sa.select(Subscription.level).where(Subscription.user_id == user.id,
-                                            Subscription.target_type == target_type,
-                                            Subscription.target_id == target_id)
+        sa.select(Subscription.level).where(
+            Subscription.user_id == user.id,
+            Subscription.target_type == target_type,
+            Subscription.target_id == target_id,
+        )
     ).scalar_one_or_none()
 
 
@@ -188,8 +222,12 @@ def followers(target_type: str, target_id: int) -> list[User]:
         db.session.execute(
             sa.select(User)
             .join(Subscription, Subscription.user_id == User.id)
-            .where(Subscription.target_type == target_type, Subscription.target_id == target_id,
-                   Subscription.level == FOLLOW, User.active.is_(True))
+            .where(
+                Subscription.target_type == target_type,
+                Subscription.target_id == target_id,
+                Subscription.level == FOLLOW,
+                User.active.is_(True),
+            )
         ).scalars()
     )
 
@@ -206,24 +244,49 @@ def remove_subscription(actor: User, subscription_id: int) -> None:
 # ---------------------------------------------------------------- notify
 
 
-def notify(recipient: User, kind: str, *, actor: User | None, subject_type: str,
-           subject_id: int | None, url: str, text: str,
-           context: Iterable[tuple[str, int]] = (),
-           excerpt: str | None = None) -> Notification | None:
+def notify(
+    recipient: User,
+    kind: str,
+    *,
+    actor: User | None,
+    subject_type: str,
+    subject_id: int | None,
+    url: str,
+    text: str,
+    context: Iterable[tuple[str, int]] = (),
+    excerpt: str | None = None,
+) -> Notification | None:
     """Notify one person of something, unless it is their own act, they turned the kind off,
     or they muted one of the `context` targets (e.g. [("thread", 7), ("category", 2)]).
 
     Does not commit. Permission to see the subject is the caller's check."""
-    created = notify_many([recipient], kind, actor=actor, subject_type=subject_type,
-                          subject_id=subject_id, url=url, text=text, context=context,
-                          excerpt=excerpt)
+    created = notify_many(
+        [recipient],
+        kind,
+        actor=actor,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        url=url,
+        text=text,
+        context=context,
+        excerpt=excerpt,
+    )
     return created[0] if created else None
 
 
-def notify_many(recipients: Iterable[User], kind: str, *, actor: User | None,
-                subject_type: str, subject_id: int | None, url: str, text: str,
-                context: Iterable[tuple[str, int]] = (), excerpt: str | None = None,
-                skip_user_ids: Iterable[int] = ()) -> list[Notification]:
+def notify_many(
+    recipients: Iterable[User],
+    kind: str,
+    *,
+    actor: User | None,
+    subject_type: str,
+    subject_id: int | None,
+    url: str,
+    text: str,
+    context: Iterable[tuple[str, int]] = (),
+    excerpt: str | None = None,
+    skip_user_ids: Iterable[int] = (),
+) -> list[Notification]:
     """`notify` for many recipients with a constant number of queries (e.g. the followers of
     a thread). `skip_user_ids`: people already notified of the same act under another kind
     (a mention, a reply), so nobody hears twice. Does not commit."""
@@ -245,9 +308,14 @@ def notify_many(recipients: Iterable[User], kind: str, *, actor: User | None,
         if delivery == Delivery.OFF or uid in muted:
             continue
         notification = Notification(
-            user_id=uid, kind=kind, actor_id=actor.id if actor else None,
-            subject_type=subject_type, subject_id=subject_id, url=url[:500],
-            text=_one_line(text)[:500], excerpt=(excerpt or None) and excerpt[:1000],
+            user_id=uid,
+            kind=kind,
+            actor_id=actor.id if actor else None,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            url=url[:500],
+            text=_one_line(text)[:500],
+            excerpt=(excerpt or None) and excerpt[:1000],
         )
         db.session.add(notification)
         created.append((notification, delivery))
@@ -277,8 +345,11 @@ def mark_read(user: User, ids: Iterable[int], *, now: datetime | None = None) ->
         return 0
     changed = db.session.execute(
         sa.update(Notification)
-        .where(Notification.user_id == user.id, Notification.id.in_(ids),
-               Notification.read_at.is_(None))
+        .where(
+            Notification.user_id == user.id,
+            Notification.id.in_(ids),
+            Notification.read_at.is_(None),
+        )
         .values(read_at=now or utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -318,10 +389,21 @@ def open_notification(user: User, notification_id: int) -> str:
 # ---------------------------------------------------------------- scheduled notifications
 
 
-def schedule(recipient: User, kind: str, *, at: datetime, key: str, actor: User | None = None,
-             subject_type: str, subject_id: int | None, url: str, text: str,
-             context: Iterable[tuple[str, int]] = (), excerpt: str | None = None,
-             expires_at: datetime | None = None) -> ScheduledNotification:
+def schedule(
+    recipient: User,
+    kind: str,
+    *,
+    at: datetime,
+    key: str,
+    actor: User | None = None,
+    subject_type: str,
+    subject_id: int | None,
+    url: str,
+    text: str,
+    context: Iterable[tuple[str, int]] = (),
+    excerpt: str | None = None,
+    expires_at: datetime | None = None,
+) -> ScheduledNotification:
     """Notify later, once: at `at`, the job runner calls `notify` with these values (the
     recipient's preferences and mutes are checked then). Scheduling an existing `key` again
     replaces it (the event moved). Does not commit."""
@@ -329,11 +411,19 @@ def schedule(recipient: User, kind: str, *, at: datetime, key: str, actor: User 
     if at.tzinfo is None:
         raise ValueError("schedule() needs an aware datetime")
     values = {
-        "user_id": recipient.id, "kind": kind, "due_at": at, "expires_at": expires_at,
-        "actor_id": actor.id if actor else None, "subject_type": subject_type,
-        "subject_id": subject_id, "url": url[:500], "text": _one_line(text)[:500],
+        "user_id": recipient.id,
+        "kind": kind,
+        "due_at": at,
+        "expires_at": expires_at,
+        "actor_id": actor.id if actor else None,
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "url": url[:500],
+        "text": _one_line(text)[:500],
         "excerpt": excerpt[:1000] if excerpt else None,
-        "context": [[t, i] for t, i in context], "status": "pending", "processed_at": None,
+        "context": [[t, i] for t, i in context],
+        "status": "pending",
+        "processed_at": None,
     }
     row = db.session.execute(
         sa.select(ScheduledNotification).where(ScheduledNotification.key == key[:200])
@@ -352,8 +442,11 @@ def cancel_scheduled(key: str | None = None, *, prefix: str | None = None) -> in
     cancelled: prefix "event:12:"). Does not commit."""
     if (key is None) == (prefix is None):
         raise ValueError("give key or prefix")
-    condition = (ScheduledNotification.key == key if key is not None
-                 else ScheduledNotification.key.startswith(prefix, autoescape=True))
+    condition = (
+        ScheduledNotification.key == key
+        if key is not None
+        else ScheduledNotification.key.startswith(prefix, autoescape=True)
+    )
     return db.session.execute(
         sa.update(ScheduledNotification)
         .where(condition, ScheduledNotification.status == "pending")
@@ -382,19 +475,29 @@ def read_unsubscribe_token(token: str) -> tuple[User, str]:
     try:
         data = _unsubscribe_serializer().loads(token, max_age=int(max_age.total_seconds()))
     except SignatureExpired:
-        raise ServiceError("This unsubscribe link has expired, so nothing was changed. Log in "
-                           "and change your notification settings instead.", status=410,
-                           code="gone") from None
+        raise ServiceError(
+            "This unsubscribe link has expired, so nothing was changed. Log in "
+            "and change your notification settings instead.",
+            status=410,
+            code="gone",
+        ) from None
     except BadSignature:
-        raise ServiceError("This unsubscribe link is not valid, so nothing was changed. Log "
-                           "in and change your notification settings instead.",
-                           status=400) from None
-    valid = (isinstance(data, list) and len(data) == 2 and isinstance(data[0], int)
-             and (data[1] in KINDS or data[1] in DIGEST_TOKENS))
+        raise ServiceError(
+            "This unsubscribe link is not valid, so nothing was changed. Log "
+            "in and change your notification settings instead.",
+            status=400,
+        ) from None
+    valid = (
+        isinstance(data, list)
+        and len(data) == 2
+        and isinstance(data[0], int)
+        and (data[1] in KINDS or data[1] in DIGEST_TOKENS)
+    )
     user = db.session.get(User, data[0]) if valid else None
     if user is None:
-        raise ServiceError("This unsubscribe link is not valid, so nothing was changed.",
-                           status=400)
+        raise ServiceError(
+            "This unsubscribe link is not valid, so nothing was changed.", status=400
+        )
     return user, data[1]
 
 

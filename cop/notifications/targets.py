@@ -27,8 +27,9 @@ def register_target(target_type: str, describe: Describer, label: str | None = N
     TARGETS[target_type] = (label or target_type.replace("_", " ").capitalize(), describe)
 
 
-def describe_targets(targets: Iterable[tuple[str, int]]) -> dict[tuple[str, int],
-                                                                  tuple[str, str | None]]:
+def describe_targets(
+    targets: Iterable[tuple[str, int]],
+) -> dict[tuple[str, int], tuple[str, str | None]]:
     by_type: dict[str, list[int]] = {}
     for target_type, target_id in targets:
         by_type.setdefault(target_type, []).append(target_id)

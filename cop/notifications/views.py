@@ -26,12 +26,17 @@ def _back(default_endpoint: str = "notifications.index"):
 @login_required
 def index():
     unread_only = request.args.get("show") == "unread"
-    page = queries.notifications_page(current_user, cursor=request.args.get("cursor"),
-                                      unread_only=unread_only)
+    page = queries.notifications_page(
+        current_user, cursor=request.args.get("cursor"), unread_only=unread_only
+    )
     groups = queries.group_by_day(page.items, current_user.timezone, utcnow())
-    return render_template("notifications/index.html", groups=groups, page=page,
-                           unread_only=unread_only,
-                           kind_labels={key: kind.label for key, kind in KINDS.items()})
+    return render_template(
+        "notifications/index.html",
+        groups=groups,
+        page=page,
+        unread_only=unread_only,
+        kind_labels={key: kind.label for key, kind in KINDS.items()},
+    )
 
 
 @bp.get("/<int:notification_id>/open", endpoint="open")
@@ -53,8 +58,7 @@ def mark_read(notification_id: int):
 @login_required
 def mark_all_read():
     count = services.mark_all_read(current_user)
-    flash("All notifications are marked as read." if count else "Nothing was unread.",
-          "success")
+    flash("All notifications are marked as read." if count else "Nothing was unread.", "success")
     return _back()
 
 
@@ -62,19 +66,26 @@ def mark_all_read():
 @login_required
 def preferences():
     settings = services.digest_settings(current_user)
-    form = preferences_form(services.preferences_of(current_user), settings.digest_hour,
-                            settings.weekly_day)
+    form = preferences_form(
+        services.preferences_of(current_user), settings.digest_hour, settings.weekly_day
+    )
     if form.validate_on_submit():
-        services.update_preferences(current_user, current_user,
-                                    deliveries=chosen_deliveries(form),
-                                    digest_hour=form.digest_hour.data,
-                                    weekly_day=form.weekly_day.data)
+        services.update_preferences(
+            current_user,
+            current_user,
+            deliveries=chosen_deliveries(form),
+            digest_hour=form.digest_hour.data,
+            weekly_day=form.weekly_day.data,
+        )
         flash("Your notification settings are saved.", "success")
         return redirect(url_for("notifications.preferences"), 303)
     return render_template(
-        "notifications/preferences.html", form=form, groups=kinds_by_group(),
+        "notifications/preferences.html",
+        form=form,
+        groups=kinds_by_group(),
         delivery_labels={d.value: label for d, label in DELIVERY_LABELS.items()},
-        follows=queries.subscriptions_of(current_user), hour_label=hour_label,
+        follows=queries.subscriptions_of(current_user),
+        hour_label=hour_label,
     ), 400 if form.errors else 200
 
 
@@ -119,8 +130,12 @@ def unsubscribe(token: str):
         return render_template("notifications/unsubscribe.html", error=exc.message), exc.status
     if one_click:
         return "Unsubscribed.", 200, {"Content-Type": "text/plain; charset=utf-8"}
-    return render_template("notifications/unsubscribe.html", token=token,
-                           label=services.topic_label(topic), done=request.method == "POST")
+    return render_template(
+        "notifications/unsubscribe.html",
+        token=token,
+        label=services.topic_label(topic),
+        done=request.method == "POST",
+    )
 
 
 @bp.get("/outbox")
@@ -130,8 +145,12 @@ def outbox():
         abort(404)
     status = request.args.get("status")
     status = status if status in {"pending", "sending", "sent", "failed"} else None
-    return render_template("notifications/outbox.html", counts=mail.outbox_counts(),
-                           emails=queries.outbox_rows(status), status=status)
+    return render_template(
+        "notifications/outbox.html",
+        counts=mail.outbox_counts(),
+        emails=queries.outbox_rows(status),
+        status=status,
+    )
 
 
 @bp.post("/outbox/retry")
@@ -140,6 +159,5 @@ def outbox_retry():
     if not can_manage_outbox(current_user):
         abort(404)
     count = mail.retry_failed()
-    flash(f"{count} failed email(s) are queued again." if count else "No failed emails.",
-          "success")
+    flash(f"{count} failed email(s) are queued again." if count else "No failed emails.", "success")
     return redirect(url_for("notifications.outbox"), 303)

@@ -72,7 +72,9 @@ def init_app(app: Flask) -> None:
     add_nav_item(app, "reporting.index", "Reporting", can_use_reporting)
     app.jinja_env.globals.update(TEMPLATE_PREDICATES)
     app.jinja_env.globals.update(
-        fmt_value=fmt_value, fmt_pct=fmt_pct, PROGRESS_LABELS=STATUS_LABELS,
+        fmt_value=fmt_value,
+        fmt_pct=fmt_pct,
+        PROGRESS_LABELS=STATUS_LABELS,
         PROGRESS_ICONS=STATUS_ICONS,
         REPORT_STATUS_LABELS={s.value: label for s, label in REPORT_STATUS_LABELS.items()},
         reporting_session_tags=session_measure_tags,

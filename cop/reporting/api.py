@@ -41,8 +41,12 @@ from cop.reporting.schemas import (
     TargetsUpdateSchema,
 )
 
-blp = Blueprint("reporting_api", __name__, url_prefix="/api/v1",
-                description="Grant reporting: measures, targets, quarterly reports, summaries")
+blp = Blueprint(
+    "reporting_api",
+    __name__,
+    url_prefix="/api/v1",
+    description="Grant reporting: measures, targets, quarterly reports, summaries",
+)
 exempt_from_form_csrf(blp)
 
 
@@ -63,8 +67,9 @@ def _as_of(text: str) -> Quarter:
     if chosen is None:
         return period.default_as_of()
     if not period.contains(chosen) or not period.started(chosen):
-        abort(422, description=f"{chosen.label} is not a quarter of the grant period that has "
-                               "begun.")
+        abort(
+            422, description=f"{chosen.label} is not a quarter of the grant period that has begun."
+        )
     return chosen
 
 
@@ -160,8 +165,13 @@ class Reports(MethodView):
         scope = coalition_scope(current_user)
         if args["coalition"]:
             scope = frozenset({get_coalition_or_404(current_user, args["coalition"]).id})
-        found = queries.reports(scope, quarter=parse_quarter(args["quarter"]),
-                                status=args["status"] or None, with_figures=True, limit=500)
+        found = queries.reports(
+            scope,
+            quarter=parse_quarter(args["quarter"]),
+            status=args["status"] or None,
+            with_figures=True,
+            limit=500,
+        )
         return [_out(r) for r in found]
 
     @login_required
@@ -174,11 +184,17 @@ class Reports(MethodView):
         coalition = get_coalition_or_404(current_user, data["coalition"])
         quarter = parse_quarter(data["quarter"])
         if services.find_report(coalition, quarter) is not None:
-            raise Conflict(f"{coalition.slug} has a {quarter.label} report already: PATCH it.",
-                           code="report_exists")
-        report = services.save_report(current_user, coalition, quarter,
-                                      figures=data.get("figures") or {},
-                                      narrative=_narrative(data))
+            raise Conflict(
+                f"{coalition.slug} has a {quarter.label} report already: PATCH it.",
+                code="report_exists",
+            )
+        report = services.save_report(
+            current_user,
+            coalition,
+            quarter,
+            figures=data.get("figures") or {},
+            narrative=_narrative(data),
+        )
         return _out(report)
 
 
@@ -198,10 +214,13 @@ class ReportItem(MethodView):
         """Change figures and narrative (members while a draft or returned; admins always,
         audit-logged)."""
         report = get_report_or_404(current_user, report_id)
-        report = services.save_report(current_user, report.coalition,
-                                      Quarter(report.year, report.quarter),
-                                      figures=data.get("figures") or {},
-                                      narrative=_narrative(data))
+        report = services.save_report(
+            current_user,
+            report.coalition,
+            Quarter(report.year, report.quarter),
+            figures=data.get("figures") or {},
+            narrative=_narrative(data),
+        )
         return _out(report)
 
 
@@ -211,8 +230,9 @@ class ReportSubmit(MethodView):
     @blp.response(200, ReportSchema)
     def post(self, report_id: int):
         """Submit the report (the coalition's leads); its coaches are told."""
-        return _out(services.submit_report(current_user, get_report_or_404(current_user,
-                                                                           report_id)))
+        return _out(
+            services.submit_report(current_user, get_report_or_404(current_user, report_id))
+        )
 
 
 @blp.route("/reporting/reports/<int:report_id>/review")
@@ -224,18 +244,26 @@ class ReportReview(MethodView):
         """Accept a submitted report, or return it with comments (its coaches, admins); the
         leads are told, with the comments."""
         report = get_report_or_404(current_user, report_id)
-        return _out(services.review_report(current_user, report, decision=data["decision"],
-                                           comments=data["comments"]))
+        return _out(
+            services.review_report(
+                current_user, report, decision=data["decision"], comments=data["comments"]
+            )
+        )
 
 
 # ---------------------------------------------------------------- summaries
 
 
 def _progress(p: Progress) -> dict:
-    return {"measure": p.measure.slug, "value_to_date": number(p.actual),
-            "target_to_date": number(p.target), "percent_of_target": number(p.pct, "0.1"),
-            "status": p.status, "grant_target": number(p.grant_target),
-            "latest_quarter": p.latest.key if p.latest else None}
+    return {
+        "measure": p.measure.slug,
+        "value_to_date": number(p.actual),
+        "target_to_date": number(p.target),
+        "percent_of_target": number(p.pct, "0.1"),
+        "status": p.status,
+        "grant_target": number(p.grant_target),
+        "latest_quarter": p.latest.key if p.latest else None,
+    }
 
 
 @blp.route("/reporting/summary")
@@ -249,20 +277,37 @@ class ProgramSummary(MethodView):
         _require_reporting()
         board = dashboards.program(current_user, _as_of(args["quarter"]))
         payload = {
-            "as_of": board.as_of.key, "grant_start": board.period.first.key,
-            "grant_end": board.period.last.key, "coalitions": board.coalition_count,
+            "as_of": board.as_of.key,
+            "grant_start": board.period.first.key,
+            "grant_end": board.period.last.key,
+            "coalitions": board.coalition_count,
             "totals": [_progress(p) for p in board.totals],
-            "trend": [{"measure": m.slug, "points": [
-                {"quarter": pt.quarter.key, "value": number(pt.value),
-                 "target": number(pt.target), "coalitions_reporting": pt.reporting}
-                for pt in board.trends[m.id]]} for m in board.measures],
+            "trend": [
+                {
+                    "measure": m.slug,
+                    "points": [
+                        {
+                            "quarter": pt.quarter.key,
+                            "value": number(pt.value),
+                            "target": number(pt.target),
+                            "coalitions_reporting": pt.reporting,
+                        }
+                        for pt in board.trends[m.id]
+                    ],
+                }
+                for m in board.measures
+            ],
         }
         if board.staff:
             payload["coalition_rows"] = [
-                {"coalition": r.coalition.slug, "name": r.coalition.name,
-                 "report_status": r.report.state if r.report else "missing",
-                 "progress": [_progress(r.cells[m.id]) for m in board.measures]}
-                for r in board.rows]
+                {
+                    "coalition": r.coalition.slug,
+                    "name": r.coalition.name,
+                    "report_status": r.report.state if r.report else "missing",
+                    "progress": [_progress(r.cells[m.id]) for m in board.measures],
+                }
+                for r in board.rows
+            ]
         return payload
 
 
@@ -277,13 +322,25 @@ class CoalitionSummary(MethodView):
         coalition = get_coalition_or_404(current_user, slug)
         board = dashboards.coalition_board(current_user, coalition, _as_of(args["quarter"]))
         return {
-            "coalition": coalition.slug, "name": coalition.name, "as_of": board.as_of.key,
+            "coalition": coalition.slug,
+            "name": coalition.name,
+            "as_of": board.as_of.key,
             "progress": [_progress(p) for p in board.progress],
-            "quarters": [{"quarter": q.key,
-                          "figures": {m.slug: number(board.cells[(m.id, q)][0])
-                                      for m in board.measures},
-                          "targets": {m.slug: number(board.cells[(m.id, q)][1])
-                                      for m in board.measures}} for q in board.quarters],
-            "reports": [{"quarter": r.quarter.key, "status": r.state, "due_on": r.due_on,
-                         "overdue": r.overdue} for r in board.reports],
+            "quarters": [
+                {
+                    "quarter": q.key,
+                    "figures": {m.slug: number(board.cells[(m.id, q)][0]) for m in board.measures},
+                    "targets": {m.slug: number(board.cells[(m.id, q)][1]) for m in board.measures},
+                }
+                for q in board.quarters
+            ],
+            "reports": [
+                {
+                    "quarter": r.quarter.key,
+                    "status": r.state,
+                    "due_on": r.due_on,
+                    "overdue": r.overdue,
+                }
+                for r in board.reports
+            ],
         }

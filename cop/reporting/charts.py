@@ -33,15 +33,25 @@ def _ticks(peak: float) -> list[float]:
     if peak <= 0:
         return [0.0, 1.0]
     magnitude = 10 ** (len(str(int(peak))) - 1)
-    top = next(step * magnitude for step in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
-               if step * magnitude >= peak)
+    top = next(
+        step * magnitude
+        for step in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
+        if step * magnitude >= peak
+    )
     return [0.0, top / 2, top]
 
 
-def column_chart(chart_id: str, title: str, description: str,
-                 points: Sequence[tuple[str, str, Number, Number]],
-                 fmt: Callable[[Number], str], *, value_label: str = "Figure",
-                 target_label: str = "Target", height: int = 220) -> Markup:
+def column_chart(
+    chart_id: str,
+    title: str,
+    description: str,
+    points: Sequence[tuple[str, str, Number, Number]],
+    fmt: Callable[[Number], str],
+    *,
+    value_label: str = "Figure",
+    target_label: str = "Target",
+    height: int = 220,
+) -> Markup:
     """Columns per quarter with an optional dashed target mark on each.
 
     `points`: (short label, long label, value, target); the short label goes under the
@@ -66,43 +76,66 @@ def column_chart(chart_id: str, title: str, description: str,
         # Legend
         f'<rect x="{left}" y="6" width="14" height="14" fill="{BAR_COLOR}"/>',
         f'<text x="{left + 20}" y="18" font-size="15" fill="{TEXT_COLOR}">'
-        f'{escape(value_label)}</text>',
+        f"{escape(value_label)}</text>",
     ]
     if has_targets:
         x = left + 20 + 9 * len(value_label) + 24
-        parts.append(f'<line x1="{x}" y1="13" x2="{x + 22}" y2="13" stroke="{TARGET_COLOR}" '
-                     f'stroke-width="3" stroke-dasharray="5 3"/>')
-        parts.append(f'<text x="{x + 28}" y="18" font-size="15" fill="{TEXT_COLOR}">'
-                     f'{escape(target_label)}</text>')
+        parts.append(
+            f'<line x1="{x}" y1="13" x2="{x + 22}" y2="13" stroke="{TARGET_COLOR}" '
+            f'stroke-width="3" stroke-dasharray="5 3"/>'
+        )
+        parts.append(
+            f'<text x="{x + 28}" y="18" font-size="15" fill="{TEXT_COLOR}">'
+            f"{escape(target_label)}</text>"
+        )
     for tick in ticks:
         y = top + plot - tick * scale
-        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" '
-                     f'stroke="{GRID_COLOR}" stroke-width="1"/>')
-        parts.append(f'<text x="{left - 6}" y="{y + 5:.1f}" text-anchor="end" font-size="14" '
-                     f'fill="{TEXT_COLOR}">{escape(fmt(tick))}</text>')
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" '
+            f'stroke="{GRID_COLOR}" stroke-width="1"/>'
+        )
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 5:.1f}" text-anchor="end" font-size="14" '
+            f'fill="{TEXT_COLOR}">{escape(fmt(tick))}</text>'
+        )
     previous_year = None
     for i, (short, long, value, target) in enumerate(points):
         x = left + i * column
         value, target = _f(value), _f(target)
-        parts.append(f'<g><title>{escape(long)}: {escape(fmt(value))}'
-                     + (f", {escape(target_label.lower())} {escape(fmt(target))}"
-                        if target is not None else "") + "</title>")
+        parts.append(
+            f"<g><title>{escape(long)}: {escape(fmt(value))}"
+            + (
+                f", {escape(target_label.lower())} {escape(fmt(target))}"
+                if target is not None
+                else ""
+            )
+            + "</title>"
+        )
         if value is not None and value > 0:
             bar = max(1.0, value * scale)
-            parts.append(f'<rect x="{x + 4}" y="{top + plot - bar:.1f}" width="{column - 8}" '
-                         f'height="{bar:.1f}" fill="{BAR_COLOR}"/>')
+            parts.append(
+                f'<rect x="{x + 4}" y="{top + plot - bar:.1f}" width="{column - 8}" '
+                f'height="{bar:.1f}" fill="{BAR_COLOR}"/>'
+            )
         if target is not None:
             y = top + plot - target * scale
-            parts.append(f'<line x1="{x + 1}" y1="{y:.1f}" x2="{x + column - 1}" y2="{y:.1f}" '
-                         f'stroke="{TARGET_COLOR}" stroke-width="3" stroke-dasharray="5 3"/>')
+            parts.append(
+                f'<line x1="{x + 1}" y1="{y:.1f}" x2="{x + column - 1}" y2="{y:.1f}" '
+                f'stroke="{TARGET_COLOR}" stroke-width="3" stroke-dasharray="5 3"/>'
+            )
         parts.append("</g>")
         label, _, year = short.partition(" ")
-        parts.append(f'<text x="{x + column / 2:.1f}" y="{height - bottom + 16}" '
-                     f'text-anchor="middle" font-size="14" fill="{TEXT_COLOR}">'
-                     f'{escape(label)}</text>')
+        parts.append(
+            f'<text x="{x + column / 2:.1f}" y="{height - bottom + 16}" '
+            f'text-anchor="middle" font-size="14" fill="{TEXT_COLOR}">'
+            f"{escape(label)}</text>"
+        )
         if year and year != previous_year:
-            parts.append(f'<text x="{x + 2}" y="{height - bottom + 34}" font-size="14" '
-                         f'fill="{TEXT_COLOR}">{escape(year)}</text>')
+            parts.append(
+                f'<text x="{x + 2}" y="{height - bottom + 34}" font-size="14" '
+                f'fill="{TEXT_COLOR}">{escape(year)}</text>'
+            )
             previous_year = year
     parts.append("</svg>")
-    return Markup("".join(parts))  # noqa: S704 - every text node above is escaped
+    svg = "".join(parts)
+    return Markup(svg)  # noqa: S704 - every text node above is escaped  # nosec B704

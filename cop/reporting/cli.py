@@ -11,8 +11,11 @@ def seed_reporting_command() -> None:
     from cop.reporting.seed import seed_demo_reporting
 
     result = seed_demo_reporting()
-    click.echo("Reporting demo: " + ", ".join(f"{v} {k.replace('_', ' ')}"
-                                               for k, v in result.items()) + ".")
+    click.echo(
+        "Reporting demo: "
+        + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in result.items())
+        + "."
+    )
 
 
 @click.command("reporting-reminders")

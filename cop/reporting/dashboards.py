@@ -41,11 +41,15 @@ from cop.reporting.permissions import (
     staff_scope,
 )
 
-STATUS_LABELS = {"ahead": "Ahead", "on_track": "On track", "behind": "Behind",
-                 "no_target": "No target", "no_figures": "No figures"}
+STATUS_LABELS = {
+    "ahead": "Ahead",
+    "on_track": "On track",
+    "behind": "Behind",
+    "no_target": "No target",
+    "no_figures": "No figures",
+}
 # A shape as well as a colour (and the word beside it): colour is never the only cue.
-STATUS_ICONS = {"ahead": "▲", "on_track": "●", "behind": "▼", "no_target": "○",
-                "no_figures": "○"}
+STATUS_ICONS = {"ahead": "▲", "on_track": "●", "behind": "▼", "no_target": "○", "no_figures": "○"}
 STATUS_ORDER = {"behind": 0, "on_track": 1, "ahead": 2, "no_target": 3, "no_figures": 4}
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -136,8 +140,9 @@ class Calculator:
             return 0
         return self._index[self.period.clamp(as_of)] + 1
 
-    def target_to_date(self, measure: Measure, targets: dict[int, Decimal],
-                       as_of: Quarter) -> Decimal | None:
+    def target_to_date(
+        self, measure: Measure, targets: dict[int, Decimal], as_of: Quarter
+    ) -> Decimal | None:
         n = self.elapsed(as_of)
         if n == 0 or not targets:
             return None
@@ -164,8 +169,9 @@ class Calculator:
             return before + (targets[year] - before) * in_year / year_size
         return grant * n / length if grant is not None else None
 
-    def quarter_target(self, measure: Measure, targets: dict[int, Decimal],
-                       quarter: Quarter) -> Decimal | None:
+    def quarter_target(
+        self, measure: Measure, targets: dict[int, Decimal], quarter: Quarter
+    ) -> Decimal | None:
         """The target a single quarter's figure is held against (for quarter-by-quarter
         tables and charts): the quarter's share for counts that add up, the level otherwise."""
         now = self.target_to_date(measure, targets, quarter)
@@ -174,8 +180,9 @@ class Calculator:
         before = self.target_to_date(measure, targets, quarter.previous)
         return now - (before or ZERO)
 
-    def actual_to_date(self, measure: Measure, figures: dict[Quarter, Decimal],
-                       as_of: Quarter) -> tuple[Decimal | None, Quarter | None]:
+    def actual_to_date(
+        self, measure: Measure, figures: dict[Quarter, Decimal], as_of: Quarter
+    ) -> tuple[Decimal | None, Quarter | None]:
         counted = [(q, v) for q, v in figures.items() if q <= as_of]
         if not counted:
             return None, None
@@ -191,15 +198,32 @@ class Calculator:
             progress.status = "no_target"
         else:
             progress.pct = (progress.actual / progress.target * HUNDRED).quantize(Decimal("0.1"))
-            progress.status = ("ahead" if progress.pct >= self.ahead else
-                               "on_track" if progress.pct >= self.on_track else "behind")
+            progress.status = (
+                "ahead"
+                if progress.pct >= self.ahead
+                else "on_track"
+                if progress.pct >= self.on_track
+                else "behind"
+            )
         return progress
 
-    def progress(self, measure: Measure, figures: dict[Quarter, Decimal],
-                 targets: dict[int, Decimal], as_of: Quarter) -> Progress:
+    def progress(
+        self,
+        measure: Measure,
+        figures: dict[Quarter, Decimal],
+        targets: dict[int, Decimal],
+        as_of: Quarter,
+    ) -> Progress:
         actual, latest = self.actual_to_date(measure, figures, as_of)
-        return self.rate(Progress(measure, actual, self.target_to_date(measure, targets, as_of),
-                                  targets.get(0), latest))
+        return self.rate(
+            Progress(
+                measure,
+                actual,
+                self.target_to_date(measure, targets, as_of),
+                targets.get(0),
+                latest,
+            )
+        )
 
     def combine(self, measure: Measure, parts: list[Progress]) -> Progress:
         """Program-wide: counts add up; rates and money are averaged over the coalitions."""
@@ -215,9 +239,12 @@ class Calculator:
         latest = max((p.latest for p in parts if p.latest is not None), default=None)
         return self.rate(Progress(measure, actual, target, grant, latest, len(actuals)))
 
-    def trend(self, measure: Measure, series: list[tuple[dict[Quarter, Decimal],
-                                                         dict[int, Decimal]]],
-              quarters: list[Quarter]) -> list[TrendPoint]:
+    def trend(
+        self,
+        measure: Measure,
+        series: list[tuple[dict[Quarter, Decimal], dict[int, Decimal]]],
+        quarters: list[Quarter],
+    ) -> list[TrendPoint]:
         """Per quarter, over the coalitions in `series` ((figures, targets) pairs): the sum
         (counts; a running total carries each coalition's latest figure forward) or the mean
         (rates, money) of the figures, and of the quarter targets."""
@@ -269,12 +296,14 @@ class ReportRow:
         return self.report is not None and self.report.handed_in
 
 
-def report_row(period: GrantPeriod, quarter: Quarter, report: QuarterlyReport | None,
-               day: date) -> ReportRow:
+def report_row(
+    period: GrantPeriod, quarter: Quarter, report: QuarterlyReport | None, day: date
+) -> ReportRow:
     due = period.due_on(quarter)
     handed_in = report is not None and report.handed_in
-    return ReportRow(quarter, report, due, overdue=not handed_in and day > due,
-                     ongoing=quarter.last_day >= day)
+    return ReportRow(
+        quarter, report, due, overdue=not handed_in and day > due, ongoing=quarter.last_day >= day
+    )
 
 
 # ---------------------------------------------------------------- the program
@@ -312,12 +341,15 @@ class ProgramDashboard:
 
 
 def _series(coalitions: list[Coalition], measures: list[Measure], figures, targets):
-    return {m.id: [(figures.get((c.id, m.id), {}), targets.get((c.id, m.id), {}))
-                   for c in coalitions] for m in measures}
+    return {
+        m.id: [(figures.get((c.id, m.id), {}), targets.get((c.id, m.id), {})) for c in coalitions]
+        for m in measures
+    }
 
 
-def sort_rows(rows: list[CoalitionRow], measures: list[Measure], sort: str,
-              direction: str) -> tuple[list[CoalitionRow], str, str]:
+def sort_rows(
+    rows: list[CoalitionRow], measures: list[Measure], sort: str, direction: str
+) -> tuple[list[CoalitionRow], str, str]:
     """By coalition name, or by a measure's percentage (missing ones last either way)."""
     direction = "desc" if direction == "desc" else "asc"
     by_slug = {m.slug: m for m in measures}
@@ -325,15 +357,22 @@ def sort_rows(rows: list[CoalitionRow], measures: list[Measure], sort: str,
         mid = by_slug[sort].id
         present = [r for r in rows if r.cells[mid].pct is not None]
         missing = [r for r in rows if r.cells[mid].pct is None]
-        present.sort(key=lambda r: (r.cells[mid].pct, r.coalition.name),
-                     reverse=direction == "desc")
+        present.sort(
+            key=lambda r: (r.cells[mid].pct, r.coalition.name), reverse=direction == "desc"
+        )
         return present + missing, sort, direction
     rows = sorted(rows, key=lambda r: r.coalition.name.lower(), reverse=direction == "desc")
     return rows, "coalition", direction
 
 
-def program(viewer: User, as_of: Quarter, *, sort: str = "coalition", direction: str = "asc",
-            now: datetime | None = None) -> ProgramDashboard:
+def program(
+    viewer: User,
+    as_of: Quarter,
+    *,
+    sort: str = "coalition",
+    direction: str = "asc",
+    now: datetime | None = None,
+) -> ProgramDashboard:
     """Program-wide totals and trends (everyone who uses reporting), the coalitions' table and
     the coaching gaps (staff: their coalitions; admins: all)."""
     period = GrantPeriod.current()
@@ -341,9 +380,13 @@ def program(viewer: User, as_of: Quarter, *, sort: str = "coalition", direction:
     measures = queries.measures()
     everyone = queries.coalitions()
     figures, targets = queries.figures(None, as_of), queries.targets(None)
-    cells = {(c.id, m.id): calc.progress(m, figures.get((c.id, m.id), {}),
-                                         targets.get((c.id, m.id), {}), as_of)
-             for c in everyone for m in measures}
+    cells = {
+        (c.id, m.id): calc.progress(
+            m, figures.get((c.id, m.id), {}), targets.get((c.id, m.id), {}), as_of
+        )
+        for c in everyone
+        for m in measures
+    }
     totals = [calc.combine(m, [cells[(c.id, m.id)] for c in everyone]) for m in measures]
     quarters = period.through(as_of)
     series = _series(everyone, measures, figures, targets)
@@ -356,8 +399,14 @@ def program(viewer: User, as_of: Quarter, *, sort: str = "coalition", direction:
     mine = [c for c in everyone if scope is None or c.id in scope]
     reports = {r.coalition_id: r for r in queries.reports(scope, quarter=as_of)}
     day = today(now)
-    rows = [CoalitionRow(c, {m.id: cells[(c.id, m.id)] for m in measures},
-                         report_row(period, as_of, reports.get(c.id), day)) for c in mine]
+    rows = [
+        CoalitionRow(
+            c,
+            {m.id: cells[(c.id, m.id)] for m in measures},
+            report_row(period, as_of, reports.get(c.id), day),
+        )
+        for c in mine
+    ]
     board.rows, board.sort, board.direction = sort_rows(rows, measures, sort, direction)
     counts: dict[str, int] = defaultdict(int)
     for row in rows:
@@ -367,16 +416,25 @@ def program(viewer: User, as_of: Quarter, *, sort: str = "coalition", direction:
     return board
 
 
-def coaching_gaps(scope: frozenset[int] | None, rows: list[CoalitionRow],
-                  measures: list[Measure], now: datetime | None = None
-                  ) -> tuple[Quarter, dict[int, list[Coalition]]]:
+def coaching_gaps(
+    scope: frozenset[int] | None,
+    rows: list[CoalitionRow],
+    measures: list[Measure],
+    now: datetime | None = None,
+) -> tuple[Quarter, dict[int, list[Coalition]]]:
     """Per measure: the coalitions behind on it that had no coaching session tagged with it
     in the current calendar quarter (one statement)."""
     quarter = Quarter.of(today(now))
     start, end = quarter.bounds()
     tagged = queries.tagged_pairs(scope, start, end)
-    return quarter, {m.id: [r.coalition for r in rows if r.cells[m.id].status == "behind"
-                            and (r.coalition.id, m.id) not in tagged] for m in measures}
+    return quarter, {
+        m.id: [
+            r.coalition
+            for r in rows
+            if r.cells[m.id].status == "behind" and (r.coalition.id, m.id) not in tagged
+        ]
+        for m in measures
+    }
 
 
 # ---------------------------------------------------------------- one measure
@@ -395,28 +453,38 @@ class MeasureDashboard:
     staff: bool = False
 
 
-def measure_board(viewer: User, measure: Measure, as_of: Quarter,
-                  now: datetime | None = None) -> MeasureDashboard:
+def measure_board(
+    viewer: User, measure: Measure, as_of: Quarter, now: datetime | None = None
+) -> MeasureDashboard:
     period = GrantPeriod.current()
     calc = Calculator(period)
     everyone = queries.coalitions()
     figures, targets = queries.figures(None, as_of), queries.targets(None)
     key = measure.id
-    cells = {c.id: calc.progress(measure, figures.get((c.id, key), {}),
-                                 targets.get((c.id, key), {}), as_of) for c in everyone}
+    cells = {
+        c.id: calc.progress(
+            measure, figures.get((c.id, key), {}), targets.get((c.id, key), {}), as_of
+        )
+        for c in everyone
+    }
     total = calc.combine(measure, list(cells.values()))
-    trend = calc.trend(measure, [(figures.get((c.id, key), {}), targets.get((c.id, key), {}))
-                                 for c in everyone], period.through(as_of))
+    trend = calc.trend(
+        measure,
+        [(figures.get((c.id, key), {}), targets.get((c.id, key), {})) for c in everyone],
+        period.through(as_of),
+    )
     rows, gaps, quarter = [], [], None
     if is_reporting_staff(viewer):
         scope = staff_scope(viewer)
         mine = [c for c in everyone if scope is None or c.id in scope]
         rows = [(c, cells[c.id], figures.get((c.id, key), {})) for c in mine]
         quarter, by_measure = coaching_gaps(
-            scope, [CoalitionRow(c, {key: cells[c.id]}) for c in mine], [measure], now)
+            scope, [CoalitionRow(c, {key: cells[c.id]}) for c in mine], [measure], now
+        )
         gaps = by_measure[key]
-    return MeasureDashboard(period, as_of, measure, total, trend, rows, gaps, quarter,
-                            is_reporting_staff(viewer))
+    return MeasureDashboard(
+        period, as_of, measure, total, trend, rows, gaps, quarter, is_reporting_staff(viewer)
+    )
 
 
 # ---------------------------------------------------------------- one coalition
@@ -467,9 +535,15 @@ class CoalitionDashboard:
         return [r for r in self.reports if r.overdue]
 
 
-def coalition_board(viewer: User, coalition: Coalition, as_of: Quarter, *,
-                    measure_slug: str = "", now: datetime | None = None,
-                    with_peers: bool = True) -> CoalitionDashboard:
+def coalition_board(
+    viewer: User,
+    coalition: Coalition,
+    as_of: Quarter,
+    *,
+    measure_slug: str = "",
+    now: datetime | None = None,
+    with_peers: bool = True,
+) -> CoalitionDashboard:
     period = GrantPeriod.current()
     calc = Calculator(period)
     measures = queries.measures()
@@ -478,8 +552,10 @@ def coalition_board(viewer: User, coalition: Coalition, as_of: Quarter, *,
     scope = None if with_peers else frozenset({cid})
     everyone = queries.coalitions() if with_peers else [coalition]
     figures, targets = queries.figures(scope, as_of), queries.targets(scope)
-    progress = [calc.progress(m, figures.get((cid, m.id), {}), targets.get((cid, m.id), {}),
-                              as_of) for m in measures]
+    progress = [
+        calc.progress(m, figures.get((cid, m.id), {}), targets.get((cid, m.id), {}), as_of)
+        for m in measures
+    ]
     quarters = period.through(as_of)
     cells = {}
     for m in measures:
@@ -490,24 +566,47 @@ def coalition_board(viewer: User, coalition: Coalition, as_of: Quarter, *,
     chosen = next((m for m in measures if m.slug == measure_slug), None)
     if chosen is None:
         chosen = behind[0].measure if behind else (measures[0] if measures else None)
-    trend = [] if chosen is None else calc.trend(
-        chosen, [(figures.get((cid, chosen.id), {}), targets.get((cid, chosen.id), {}))],
-        quarters)
+    trend = (
+        []
+        if chosen is None
+        else calc.trend(
+            chosen,
+            [(figures.get((cid, chosen.id), {}), targets.get((cid, chosen.id), {}))],
+            quarters,
+        )
+    )
     day = today(now)
     by_quarter = {(r.year, r.quarter): r for r in queries.reports(frozenset({cid}))}
-    reports = [report_row(period, q, by_quarter.get((q.year, q.number)), day)
-               for q in reversed(period.reportable(now))]
+    reports = [
+        report_row(period, q, by_quarter.get((q.year, q.number)), day)
+        for q in reversed(period.reportable(now))
+    ]
     coaching, topics = None, []
     if can_view_coaching_summary(viewer, coalition) and quarters:
         coaching, topics = coaching_by_quarter(cid, quarters)
-    peers = peers_for(coalition, behind, everyone, figures, targets, calc, as_of) \
-        if with_peers else {}
-    return CoalitionDashboard(period, coalition, as_of, measures, progress, quarters, cells,
-                              reports, chosen, trend, coaching, topics, peers)
+    peers = (
+        peers_for(coalition, behind, everyone, figures, targets, calc, as_of) if with_peers else {}
+    )
+    return CoalitionDashboard(
+        period,
+        coalition,
+        as_of,
+        measures,
+        progress,
+        quarters,
+        cells,
+        reports,
+        chosen,
+        trend,
+        coaching,
+        topics,
+        peers,
+    )
 
 
-def coaching_by_quarter(coalition_id: int, quarters: list[Quarter]
-                        ) -> tuple[list[CoachingQuarter], list[str]]:
+def coaching_by_quarter(
+    coalition_id: int, quarters: list[Quarter]
+) -> tuple[list[CoachingQuarter], list[str]]:
     start, _ = quarters[0].bounds()
     _, end = quarters[-1].bounds()
     result = {q: CoachingQuarter(q) for q in quarters}
@@ -529,9 +628,17 @@ def coaching_by_quarter(coalition_id: int, quarters: list[Quarter]
     return list(result.values()), list(labels)
 
 
-def peers_for(coalition: Coalition, behind: list[Progress], everyone: list[Coalition],
-              figures, targets, calc: Calculator, as_of: Quarter, *, limit: int = 3
-              ) -> dict[int, list[Peer]]:
+def peers_for(
+    coalition: Coalition,
+    behind: list[Progress],
+    everyone: list[Coalition],
+    figures,
+    targets,
+    calc: Calculator,
+    as_of: Quarter,
+    *,
+    limit: int = 3,
+) -> dict[int, list[Peer]]:
     """For each measure the coalition is behind on: up to three coalitions sharing one of its
     sectors that are on track or ahead on it, best first."""
     if not behind:
@@ -544,16 +651,18 @@ def peers_for(coalition: Coalition, behind: list[Progress], everyone: list[Coali
         m = p.measure
         good = []
         for c in neighbours:
-            theirs = calc.progress(m, figures.get((c.id, m.id), {}),
-                                   targets.get((c.id, m.id), {}), as_of)
+            theirs = calc.progress(
+                m, figures.get((c.id, m.id), {}), targets.get((c.id, m.id), {}), as_of
+            )
             if theirs.status in ("ahead", "on_track"):
                 good.append((c, theirs))
         good.sort(key=lambda pair: (-pair[1].pct, pair[0].name))
         chosen[m.id] = good[:limit]
     ids = frozenset(c.id for pairs in chosen.values() for c, _ in pairs)
     leads = queries.leads_of(ids) if ids else {}
-    return {mid: [Peer(c, p, leads.get(c.id, [])) for c, p in pairs]
-            for mid, pairs in chosen.items()}
+    return {
+        mid: [Peer(c, p, leads.get(c.id, [])) for c, p in pairs] for mid, pairs in chosen.items()
+    }
 
 
 # ---------------------------------------------------------------- a coach's coalitions
@@ -577,8 +686,9 @@ class CoachDashboard:
     coach: User | None
 
 
-def coach_board(viewer: User, as_of: Quarter, *, coach: User | None = None,
-                now: datetime | None = None) -> CoachDashboard:
+def coach_board(
+    viewer: User, as_of: Quarter, *, coach: User | None = None, now: datetime | None = None
+) -> CoachDashboard:
     """The coalitions of a coach (the viewer, or for admins the one chosen, else all)."""
     from cop.coalitions.permissions import coached_coalition_ids
 
@@ -598,13 +708,24 @@ def coach_board(viewer: User, as_of: Quarter, *, coach: User | None = None,
     staff = queries.coaches_by_coalition(scope)
     rows = []
     for c in mine:
-        behind = [m for m in measures if calc.progress(
-            m, figures.get((c.id, m.id), {}), targets.get((c.id, m.id), {}), as_of
-        ).status == "behind"]
-        rows.append(CoachRow(c, staff.get(c.id, []),
-                             report_row(period, as_of, last.get(c.id), day),
-                             report_row(period, current, this.get(c.id), day),
-                             behind, contacts.get(c.id)))
+        behind = [
+            m
+            for m in measures
+            if calc.progress(
+                m, figures.get((c.id, m.id), {}), targets.get((c.id, m.id), {}), as_of
+            ).status
+            == "behind"
+        ]
+        rows.append(
+            CoachRow(
+                c,
+                staff.get(c.id, []),
+                report_row(period, as_of, last.get(c.id), day),
+                report_row(period, current, this.get(c.id), day),
+                behind,
+                contacts.get(c.id),
+            )
+        )
     return CoachDashboard(as_of, current, rows, coach)
 
 
@@ -620,18 +741,30 @@ def comparison_snapshot(as_of: Quarter, period: GrantPeriod | None = None) -> di
     figures, targets = queries.figures(None, as_of), queries.targets(None)
 
     def cell(p: Progress) -> dict[str, Any]:
-        return {"actual": number(p.actual), "target": number(p.target),
-                "pct": number(p.pct, "0.1"), "status": p.status}
+        return {
+            "actual": number(p.actual),
+            "target": number(p.target),
+            "pct": number(p.pct, "0.1"),
+            "status": p.status,
+        }
 
     rows = []
     for c in everyone:
-        cells = {m.slug: cell(calc.progress(m, figures.get((c.id, m.id), {}),
-                                            targets.get((c.id, m.id), {}), as_of))
-                 for m in measures}
+        cells = {
+            m.slug: cell(
+                calc.progress(
+                    m, figures.get((c.id, m.id), {}), targets.get((c.id, m.id), {}), as_of
+                )
+            )
+            for m in measures
+        }
         rows.append({"slug": c.slug, "name": c.name, "cells": cells})
-    return {"as_of": as_of.key, "taken_at": utcnow().isoformat(),
-            "measures": [{"slug": m.slug, "name": m.name, "kind": m.kind} for m in measures],
-            "rows": rows}
+    return {
+        "as_of": as_of.key,
+        "taken_at": utcnow().isoformat(),
+        "measures": [{"slug": m.slug, "name": m.name, "kind": m.kind} for m in measures],
+        "rows": rows,
+    }
 
 
 STATUSES = tuple(s.value for s in ReportStatus) + ("missing",)

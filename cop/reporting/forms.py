@@ -47,13 +47,25 @@ def report_form(measures: list[Measure], *, formdata=None, data=None) -> FlaskFo
 
     for m in measures:
         unit = {"rate": "percent, 0 to 100", "money": "US dollars"}.get(m.kind, "people")
-        setattr(ReportForm, figure_field(m), StringField(
-            m.name, validators=[Optional(), Length(max=30)],
-            description=f"{unit.capitalize()}. {m.definition}"))
+        setattr(
+            ReportForm,
+            figure_field(m),
+            StringField(
+                m.name,
+                validators=[Optional(), Length(max=30)],
+                description=f"{unit.capitalize()}. {m.definition}",
+            ),
+        )
     for key, label in NARRATIVE_LABELS.items():
-        setattr(ReportForm, key, TextAreaField(
-            label, validators=[Optional(), Length(max=NARRATIVE_MAX)],
-            description=NARRATIVE_HINTS[key]))
+        setattr(
+            ReportForm,
+            key,
+            TextAreaField(
+                label,
+                validators=[Optional(), Length(max=NARRATIVE_MAX)],
+                description=NARRATIVE_HINTS[key],
+            ),
+        )
     if formdata is None and data is None:
         return ReportForm()
     return ReportForm(formdata=formdata, data=data)
@@ -65,9 +77,14 @@ def targets_form(measures: list[Measure], periods: list[int], *, data=None) -> F
 
     for m in measures:
         for p in periods:
-            setattr(TargetsForm, f"target_{m.id}_{p}",
-                    StringField(f"{m.name}, {'whole grant' if p == 0 else f'year {p}'}",
-                                validators=[Optional(), Length(max=30)]))
+            setattr(
+                TargetsForm,
+                f"target_{m.id}_{p}",
+                StringField(
+                    f"{m.name}, {'whole grant' if p == 0 else f'year {p}'}",
+                    validators=[Optional(), Length(max=30)],
+                ),
+            )
     return TargetsForm(data=data) if data is not None else TargetsForm()
 
 
@@ -76,19 +93,32 @@ class ButtonForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
-    decision = RadioField("Your decision", choices=choices([
-        ("accept", "Accept the report"),
-        ("return", "Return it to the coalition with comments")]),
-        validators=[InputRequired("Choose to accept or to return the report.")])
-    comments = TextAreaField("Comments", validators=[Optional(), Length(max=COMMENTS_MAX)],
-                             description="Required when you return the report; the leads get "
-                                         "them by notification. Markdown is supported.")
+    decision = RadioField(
+        "Your decision",
+        choices=choices(
+            [
+                ("accept", "Accept the report"),
+                ("return", "Return it to the coalition with comments"),
+            ]
+        ),
+        validators=[InputRequired("Choose to accept or to return the report.")],
+    )
+    comments = TextAreaField(
+        "Comments",
+        validators=[Optional(), Length(max=COMMENTS_MAX)],
+        description="Required when you return the report; the leads get "
+        "them by notification. Markdown is supported.",
+    )
 
 
 class ImportForm(FlaskForm):
     file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to upload.")])
-    quarter = SelectField("Quarter", choices=[], validate_choice=False,
-                          description="Used for rows without a quarter column.")
+    quarter = SelectField(
+        "Quarter",
+        choices=[],
+        validate_choice=False,
+        description="Used for rows without a quarter column.",
+    )
 
 
 class TargetImportForm(FlaskForm):
@@ -96,29 +126,41 @@ class TargetImportForm(FlaskForm):
 
 
 class MeasureForm(FlaskForm):
-    name = StringField("Name", validators=[InputRequired("Give the measure a name."),
-                                           Length(max=NAME_MAX)])
-    slug = StringField("Short name", validators=[InputRequired("Give a short name."),
-                                                 Length(max=SLUG_MAX)],
-                       description="Lowercase letters, digits and dashes; the column name in "
-                                   "CSV files, e.g. entered-employment.")
+    name = StringField(
+        "Name", validators=[InputRequired("Give the measure a name."), Length(max=NAME_MAX)]
+    )
+    slug = StringField(
+        "Short name",
+        validators=[InputRequired("Give a short name."), Length(max=SLUG_MAX)],
+        description="Lowercase letters, digits and dashes; the column name in "
+        "CSV files, e.g. entered-employment.",
+    )
     definition = TextAreaField("Definition", validators=[Optional(), Length(max=DEFINITION_MAX)])
-    kind = RadioField("Kind", choices=choices((k.value, label) for k, label in KIND_LABELS.items()),
-                      validators=[InputRequired("Choose the kind of measure.")])
+    kind = RadioField(
+        "Kind",
+        choices=choices((k.value, label) for k, label in KIND_LABELS.items()),
+        validators=[InputRequired("Choose the kind of measure.")],
+    )
     cumulative = BooleanField("Running total since the grant began (cumulative counts only)")
     position = IntegerField("Position in lists", validators=[Optional()])
-    active = BooleanField("In use (untick to retire: figures are kept, new ones refused)",
-                          default=True)
+    active = BooleanField(
+        "In use (untick to retire: figures are kept, new ones refused)", default=True
+    )
 
 
 class ComparisonForm(FlaskForm):
     quarter = SelectField("As of quarter", choices=[], validate_choice=False)
-    title = StringField("Title", validators=[Optional(), Length(max=200)],
-                        description="Leave empty for “Coalitions compared, <quarter>”.")
-    note = TextAreaField("Note to the coalitions", validators=[Optional(),
-                                                               Length(max=COMMENTS_MAX)])
+    title = StringField(
+        "Title",
+        validators=[Optional(), Length(max=200)],
+        description="Leave empty for “Coalitions compared, <quarter>”.",
+    )
+    note = TextAreaField(
+        "Note to the coalitions", validators=[Optional(), Length(max=COMMENTS_MAX)]
+    )
 
 
 class SessionMeasuresForm(FlaskForm):
-    measure_ids = SelectMultipleField("Measures this session aims at", coerce=int, choices=[],
-                                      validate_choice=False)
+    measure_ids = SelectMultipleField(
+        "Measures this session aims at", coerce=int, choices=[], validate_choice=False
+    )

@@ -97,8 +97,10 @@ class _Entry:
 
 def _limits() -> tuple[int, int]:
     cfg = current_app.config
-    return (int(cfg.get("REPORTING_IMPORT_MAX_BYTES", 2 * 1024 * 1024)),
-            int(cfg.get("REPORTING_IMPORT_MAX_ROWS", 5000)))
+    return (
+        int(cfg.get("REPORTING_IMPORT_MAX_BYTES", 2 * 1024 * 1024)),
+        int(cfg.get("REPORTING_IMPORT_MAX_ROWS", 5000)),
+    )
 
 
 def megabytes(size: int) -> str:
@@ -109,9 +111,17 @@ def check_size(size: int) -> None:
     """Refuse a file over REPORTING_IMPORT_MAX_BYTES before reading it."""
     max_bytes, _ = _limits()
     if size > max_bytes:
-        raise ImportRefused([RowError(0, "", f"The file is {megabytes(size)}; the limit is "
-                                             f"{megabytes(max_bytes)}. Split it into smaller "
-                                             "files.")])
+        raise ImportRefused(
+            [
+                RowError(
+                    0,
+                    "",
+                    f"The file is {megabytes(size)}; the limit is "
+                    f"{megabytes(max_bytes)}. Split it into smaller "
+                    "files.",
+                )
+            ]
+        )
 
 
 def read_upload(storage) -> bytes:
@@ -137,23 +147,41 @@ def decode(data: bytes) -> str:
     if not data.strip():
         raise ImportRefused([RowError(0, "", "The file is empty.")])
     if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        raise ImportRefused([RowError(0, "", "This is a spreadsheet workbook, not a CSV file: "
-                                             "save it as “CSV UTF-8 (comma delimited)”.")])
+        raise ImportRefused(
+            [
+                RowError(
+                    0,
+                    "",
+                    "This is a spreadsheet workbook, not a CSV file: "
+                    "save it as “CSV UTF-8 (comma delimited)”.",
+                )
+            ]
+        )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ImportRefused([RowError(0, "", "The file is in UTF-16: save it as “CSV UTF-8 "
-                                             "(comma delimited)”.")])
+        raise ImportRefused(
+            [RowError(0, "", "The file is in UTF-16: save it as “CSV UTF-8 (comma delimited)”.")]
+        )
     if b"\x00" in data:
-        line = data[:data.index(b"\x00")].count(b"\n") + 1
-        raise ImportRefused([RowError(line, "", "The file contains a NUL byte: it is not a "
-                                                "text file.")])
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise ImportRefused(
+            [RowError(line, "", "The file contains a NUL byte: it is not a text file.")]
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise ImportRefused([RowError(line, "", f"This line is not UTF-8 text (byte "
-                                                f"0x{data[exc.start]:02x}): the file was "
-                                                "probably saved in another encoding. Save it "
-                                                "as “CSV UTF-8 (comma delimited)”.")]) from None
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportRefused(
+            [
+                RowError(
+                    line,
+                    "",
+                    f"This line is not UTF-8 text (byte "
+                    f"0x{data[exc.start]:02x}): the file was "
+                    "probably saved in another encoding. Save it "
+                    "as “CSV UTF-8 (comma delimited)”.",
+                )
+            ]
+        ) from None
 
 
 def _norm(text: str) -> str:
@@ -167,12 +195,14 @@ def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
             if any(cell.strip() for cell in row):
                 yield reader.line_num, [cell.strip() for cell in row]
     except csv.Error as exc:
-        raise ImportRefused([RowError(reader.line_num, "", f"The CSV cannot be read: {exc}.")]
-                            ) from None
+        raise ImportRefused(
+            [RowError(reader.line_num, "", f"The CSV cannot be read: {exc}.")]
+        ) from None
 
 
-def entries(data: bytes, key_name: str, measures: list[Measure],
-            default_key: str | None) -> tuple[list[_Entry], list[RowError], int]:
+def entries(
+    data: bytes, key_name: str, measures: list[Measure], default_key: str | None
+) -> tuple[list[_Entry], list[RowError], int]:
     """The file's cells as (coalition, quarter or period, measure, value) entries, with the
     errors of its layout (unknown columns...), and its number of data rows."""
     text = decode(data)
@@ -187,18 +217,34 @@ def entries(data: bytes, key_name: str, measures: list[Measure],
     seen: dict[str, int] = {}
     for i, name in enumerate(names):
         if name and name in seen:
-            errors.append(RowError(header_line, header[i], f"Column {i + 1} repeats column "
-                                                            f"{seen[name] + 1}."))
+            errors.append(
+                RowError(header_line, header[i], f"Column {i + 1} repeats column {seen[name] + 1}.")
+            )
         seen.setdefault(name, i)
     coalition_col = next((i for i, n in enumerate(names) if n in COALITION_COLUMNS), None)
     if coalition_col is None:
-        raise ImportRefused([RowError(header_line, "", "The first row names the columns; one "
-                                                       "of them must be “coalition” (the "
-                                                       "coalition's short name, its slug).")])
+        raise ImportRefused(
+            [
+                RowError(
+                    header_line,
+                    "",
+                    "The first row names the columns; one "
+                    "of them must be “coalition” (the "
+                    "coalition's short name, its slug).",
+                )
+            ]
+        )
     key_col = names.index(key_name) if key_name in names else None
     if key_col is None and not default_key:
-        raise ImportRefused([RowError(header_line, "", f"Add a “{key_name}” column, or choose "
-                                                       f"the {key_name} on the form.")])
+        raise ImportRefused(
+            [
+                RowError(
+                    header_line,
+                    "",
+                    f"Add a “{key_name}” column, or choose the {key_name} on the form.",
+                )
+            ]
+        )
     long = "measure" in names and "value" in names
     measure_cols: dict[int, str] = {}
     if not long:
@@ -210,9 +256,14 @@ def entries(data: bytes, key_name: str, measures: list[Measure],
             if name in by_name:
                 measure_cols[i] = by_name[name]
             else:
-                errors.append(RowError(header_line, header[i],
-                                       f"“{header[i][:60]}” is not a measure. Name the columns "
-                                       "with the measures' short names (see the template)."))
+                errors.append(
+                    RowError(
+                        header_line,
+                        header[i],
+                        f"“{header[i][:60]}” is not a measure. Name the columns "
+                        "with the measures' short names (see the template).",
+                    )
+                )
         if not measure_cols and not errors:
             errors.append(RowError(header_line, "", "No column names a measure."))
     found: list[_Entry] = []
@@ -220,11 +271,19 @@ def entries(data: bytes, key_name: str, measures: list[Measure],
     for line, row in rows:
         count += 1
         if count > max_rows:
-            raise ImportRefused([RowError(line, "", f"The file has more than {max_rows:,} "
-                                                    "rows; split it into smaller files.")])
+            raise ImportRefused(
+                [
+                    RowError(
+                        line,
+                        "",
+                        f"The file has more than {max_rows:,} rows; split it into smaller files.",
+                    )
+                ]
+            )
         if len(row) > len(header):
-            errors.append(RowError(line, "", f"The row has {len(row)} cells; the header has "
-                                             f"{len(header)}."))
+            errors.append(
+                RowError(line, "", f"The row has {len(row)} cells; the header has {len(header)}.")
+            )
             continue
 
         def cell(i: int | None, row=row) -> str:
@@ -235,13 +294,13 @@ def entries(data: bytes, key_name: str, measures: list[Measure],
         key_column = header[key_col] if key_col is not None else key_name
         if long:
             m_col, v_col = names.index("measure"), names.index("value")
-            found.append(_Entry(line, coalition, key, key_column, cell(m_col), "measure",
-                                cell(v_col)))
+            found.append(
+                _Entry(line, coalition, key, key_column, cell(m_col), "measure", cell(v_col))
+            )
         else:
             for i, slug in measure_cols.items():
                 if cell(i):
-                    found.append(_Entry(line, coalition, key, key_column, slug, header[i],
-                                        cell(i)))
+                    found.append(_Entry(line, coalition, key, key_column, slug, header[i], cell(i)))
     if count == 0:
         errors.append(RowError(0, "", "The file has a header but no rows."))
     return found, errors, count
@@ -250,16 +309,18 @@ def entries(data: bytes, key_name: str, measures: list[Measure],
 # ---------------------------------------------------------------- figures
 
 
-def import_figures(actor: User, data: bytes, *, quarter: Quarter | None = None,
-                   now: datetime | None = None) -> ImportResult:
+def import_figures(
+    actor: User, data: bytes, *, quarter: Quarter | None = None, now: datetime | None = None
+) -> ImportResult:
     """Import figures: admins for any coalition and report; members for their own
     coalition's reports that are drafts or returned. All or nothing."""
     if not can_import_figures(actor):
         raise PermissionDenied("Only program staff and coalition members import figures.")
     period = GrantPeriod.current()
     measures = list(db.session.execute(sa.select(Measure)).scalars())
-    found, errors, count = entries(data, "quarter", [m for m in measures if m.active],
-                                   quarter.key if quarter else None)
+    found, errors, count = entries(
+        data, "quarter", [m for m in measures if m.active], quarter.key if quarter else None
+    )
     scope = coalition_scope(actor)
     coalitions = _coalitions({e.coalition for e in found}, scope)
     by_slug = {m.slug: m for m in measures}
@@ -275,9 +336,14 @@ def import_figures(actor: User, data: bytes, *, quarter: Quarter | None = None,
         coalition, q, measure, value = problem
         key = (coalition.id, q, measure.id)
         if key in seen:
-            errors.append(RowError(e.line, e.measure_column,
-                                   f"Duplicate: row {seen[key]} already gives {measure.name} "
-                                   f"for {coalition.slug} in {q.label}."))
+            errors.append(
+                RowError(
+                    e.line,
+                    e.measure_column,
+                    f"Duplicate: row {seen[key]} already gives {measure.name} "
+                    f"for {coalition.slug} in {q.label}.",
+                )
+            )
             continue
         seen[key] = e.line
         checked.append((coalition, q, measure, value))
@@ -294,15 +360,17 @@ def _coalitions(slugs: set[str], scope: frozenset[int] | None) -> dict[str, Coal
     return {slug: c for slug, c in found.items() if scope is None or c.id in scope}
 
 
-def _reports(coalitions: dict[str, Coalition], found: list[_Entry]
-             ) -> dict[tuple[int, Quarter], QuarterlyReport]:
+def _reports(
+    coalitions: dict[str, Coalition], found: list[_Entry]
+) -> dict[tuple[int, Quarter], QuarterlyReport]:
     quarters = {q for q in (parse_quarter(e.key) for e in found) if q is not None}
     ids = [c.id for c in coalitions.values()]
     if not quarters or not ids:
         return {}
     years = {q.year for q in quarters}
     rows = db.session.execute(
-        sa.select(QuarterlyReport).options(selectinload(QuarterlyReport.figures))
+        sa.select(QuarterlyReport)
+        .options(selectinload(QuarterlyReport.figures))
         .where(QuarterlyReport.coalition_id.in_(ids), QuarterlyReport.year.in_(years))
     ).scalars()
     return {(r.coalition_id, Quarter(r.year, r.quarter)): r for r in rows}
@@ -313,27 +381,42 @@ def _check_row(actor, e: _Entry, coalitions, measures, reports, period, now):
         return RowError(e.line, "coalition", "The coalition is missing.")
     coalition = coalitions.get(e.coalition)
     if coalition is None:
-        return RowError(e.line, "coalition", f"There is no coalition “{e.coalition[:80]}”"
-                        + ("." if actor.is_admin else " that you report for."))
+        return RowError(
+            e.line,
+            "coalition",
+            f"There is no coalition “{e.coalition[:80]}”"
+            + ("." if actor.is_admin else " that you report for."),
+        )
     q = parse_quarter(e.key)
     if q is None:
-        return RowError(e.line, e.key_column, f"“{e.key[:40]}” is not a quarter such as "
-                                              "2026Q3." if e.key else "The quarter is missing.")
+        return RowError(
+            e.line,
+            e.key_column,
+            f"“{e.key[:40]}” is not a quarter such as 2026Q3."
+            if e.key
+            else "The quarter is missing.",
+        )
     try:
         services.check_quarter(q, now, period)
     except ServiceError as exc:
         return RowError(e.line, e.key_column, exc.message)
     measure = measures.get(e.measure) or measures.get(_norm(e.measure))
     if measure is None:
-        return RowError(e.line, e.measure_column,
-                        f"There is no measure “{e.measure[:60]}”." if e.measure
-                        else "The measure is missing.")
+        return RowError(
+            e.line,
+            e.measure_column,
+            f"There is no measure “{e.measure[:60]}”." if e.measure else "The measure is missing.",
+        )
     if not measure.active:
-        return RowError(e.line, e.measure_column, f"{measure.name} is retired: it takes no "
-                                                  "figures.")
+        return RowError(
+            e.line, e.measure_column, f"{measure.name} is retired: it takes no figures."
+        )
     if not e.value:
-        return RowError(e.line, "value", f"The value of {measure.name} is missing (leave the "
-                                         "row out to change nothing).")
+        return RowError(
+            e.line,
+            "value",
+            f"The value of {measure.name} is missing (leave the row out to change nothing).",
+        )
     try:
         value = services.check_value(measure, e.value)
     except ServiceError as exc:
@@ -364,13 +447,27 @@ def _apply_figures(actor: User, checked, reports, count: int) -> ImportResult:
                 continue
             result.changed += len(previous)
             db.session.flush()
-            audit.record(actor, "reporting_report.import", report, coalition=coalition.slug,
-                         quarter=q.key, status=report.status, previous_figures=previous,
-                         new_figures=new)
-        audit.record(actor, "reporting_import.figures", None, rows=count, values=result.values,
-                     changed=result.changed, reports_created=result.created,
-                     coalitions=len(result.coalitions),
-                     quarters=sorted(q.key for q in result.quarters))
+            audit.record(
+                actor,
+                "reporting_report.import",
+                report,
+                coalition=coalition.slug,
+                quarter=q.key,
+                status=report.status,
+                previous_figures=previous,
+                new_figures=new,
+            )
+        audit.record(
+            actor,
+            "reporting_import.figures",
+            None,
+            rows=count,
+            values=result.values,
+            changed=result.changed,
+            reports_created=result.created,
+            coalitions=len(result.coalitions),
+            quarters=sorted(q.key for q in result.quarters),
+        )
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -384,7 +481,7 @@ _PERIOD_RE = re.compile(r"^(?:(?:grant-)?year-?|y)(\d{1,2})$")
 
 
 def parse_period(text: str, period: GrantPeriod) -> int | None:
-    """"grant", "whole grant", "0" -> 0; "year 2", "Year2", "y2", "2" -> 2."""
+    """ "grant", "whole grant", "0" -> 0; "year 2", "Year2", "y2", "2" -> 2."""
     value = _norm(text)
     if value in {"grant", "whole-grant", "grant-period", "total", "0"}:
         return 0
@@ -410,37 +507,58 @@ def import_targets(actor: User, data: bytes, *, period_text: str | None = None) 
     for e in found:
         coalition = coalitions.get(e.coalition)
         if coalition is None:
-            errors.append(RowError(e.line, "coalition",
-                                   f"There is no coalition “{e.coalition[:80]}”."
-                                   if e.coalition else "The coalition is missing."))
+            errors.append(
+                RowError(
+                    e.line,
+                    "coalition",
+                    f"There is no coalition “{e.coalition[:80]}”."
+                    if e.coalition
+                    else "The coalition is missing.",
+                )
+            )
             continue
         year = parse_period(e.key, period)
         if year is None:
-            errors.append(RowError(e.line, e.key_column,
-                                   f"“{e.key[:40]}” is not a period: write “grant” or “year 1” "
-                                   f"to “year {period.years}”."))
+            errors.append(
+                RowError(
+                    e.line,
+                    e.key_column,
+                    f"“{e.key[:40]}” is not a period: write “grant” or “year 1” "
+                    f"to “year {period.years}”.",
+                )
+            )
             continue
         measure = by_slug.get(e.measure) or by_slug.get(_norm(e.measure))
         if measure is None:
-            errors.append(RowError(e.line, e.measure_column,
-                                   f"There is no measure “{e.measure[:60]}”."))
+            errors.append(
+                RowError(e.line, e.measure_column, f"There is no measure “{e.measure[:60]}”.")
+            )
             continue
         if not e.value:
-            errors.append(RowError(e.line, "value", f"The target of {measure.name} is "
-                                                    "missing."))
+            errors.append(RowError(e.line, "value", f"The target of {measure.name} is missing."))
             continue
         try:
             value = services.check_value(measure, e.value)
         except ServiceError as exc:
-            errors.append(RowError(e.line, "value" if e.measure_column == "measure"
-                                   else e.measure_column, exc.message))
+            errors.append(
+                RowError(
+                    e.line,
+                    "value" if e.measure_column == "measure" else e.measure_column,
+                    exc.message,
+                )
+            )
             continue
         key = (coalition.id, measure.id, year)
         if key in seen:
-            errors.append(RowError(e.line, e.measure_column,
-                                   f"Duplicate: row {seen[key]} already gives the "
-                                   f"{period.period_label(year).lower()} target of "
-                                   f"{measure.name} for {coalition.slug}."))
+            errors.append(
+                RowError(
+                    e.line,
+                    e.measure_column,
+                    f"Duplicate: row {seen[key]} already gives the "
+                    f"{period.period_label(year).lower()} target of "
+                    f"{measure.name} for {coalition.slug}.",
+                )
+            )
             continue
         seen[key] = e.line
         checked.setdefault(coalition, {})[(measure, year)] = value
@@ -448,17 +566,26 @@ def import_targets(actor: User, data: bytes, *, period_text: str | None = None) 
         errors.sort(key=lambda r: (r.line, r.column))
         raise ImportRefused(errors[:MAX_ERRORS], len(errors))
     result = ImportResult(rows=count, values=sum(len(v) for v in checked.values()))
-    existing = {(t.coalition_id, t.measure_id, t.period) for t in db.session.execute(
-        sa.select(Target).where(Target.coalition_id.in_([c.id for c in checked] or [-1])))
-        .scalars()}
+    existing = {
+        (t.coalition_id, t.measure_id, t.period)
+        for t in db.session.execute(
+            sa.select(Target).where(Target.coalition_id.in_([c.id for c in checked] or [-1]))
+        ).scalars()
+    }
     try:
         for coalition, values in checked.items():
-            result.created += sum(1 for (m, y) in values
-                                  if (coalition.id, m.id, y) not in existing)
+            result.created += sum(1 for (m, y) in values if (coalition.id, m.id, y) not in existing)
             result.changed += services.set_targets(actor, coalition, values, commit=False)
             result.coalitions.add(coalition.slug)
-        audit.record(actor, "reporting_import.targets", None, rows=count, values=result.values,
-                     changed=result.changed, coalitions=len(result.coalitions))
+        audit.record(
+            actor,
+            "reporting_import.targets",
+            None,
+            rows=count,
+            values=result.values,
+            changed=result.changed,
+            coalitions=len(result.coalitions),
+        )
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -469,14 +596,16 @@ def import_targets(actor: User, data: bytes, *, period_text: str | None = None) 
 # ---------------------------------------------------------------- templates
 
 
-def figures_template(measures: list[Measure], coalitions: list[Coalition],
-                     quarter: Quarter) -> tuple[list[str], list[list[str]]]:
+def figures_template(
+    measures: list[Measure], coalitions: list[Coalition], quarter: Quarter
+) -> tuple[list[str], list[list[str]]]:
     """A wide template: one row per coalition, one column per measure, values empty."""
     header = ["coalition", "quarter", *[m.slug for m in measures]]
     return header, [[c.slug, quarter.key, *["" for _ in measures]] for c in coalitions]
 
 
-def targets_template(measures: list[Measure], coalitions: list[Coalition]
-                     ) -> tuple[list[str], list[list[str]]]:
+def targets_template(
+    measures: list[Measure], coalitions: list[Coalition]
+) -> tuple[list[str], list[list[str]]]:
     header = ["coalition", "period", *[m.slug for m in measures]]
     return header, [[c.slug, "grant", *["" for _ in measures]] for c in coalitions]

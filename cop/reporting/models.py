@@ -71,42 +71,112 @@ MONEY_MAX = Decimal(10_000_000)
 
 # The usual measures of such grants: slug, name, kind, cumulative, definition.
 DEFAULT_MEASURES: list[tuple[str, str, str, bool, str]] = [
-    ("participants-served", "Participants served", "count", True,
-     "Unduplicated individuals who have received grant-funded services since the grant "
-     "began. Report the running total at the end of the quarter: it never goes down."),
-    ("new-participants-served", "New participants served", "count", False,
-     "Individuals who received grant-funded services for the first time during the quarter."),
-    ("exiters", "Exiters", "count", False,
-     "Participants who exited (received no grant-funded service for 90 days, with no future "
-     "service planned) during the quarter."),
-    ("began-training", "Began training", "count", False,
-     "Participants who began an education or training program during the quarter."),
-    ("completed-training", "Completed training", "count", False,
-     "Participants who completed an education or training program during the quarter."),
-    ("credentials-attained", "Credentials attained", "count", False,
-     "Industry-recognized credentials, certificates or licenses earned by participants during "
-     "the quarter."),
-    ("entered-registered-apprenticeship", "Entered registered apprenticeship", "count", False,
-     "Participants who entered a Registered Apprenticeship program during the quarter."),
-    ("completed-ojt", "Completed on-the-job training", "count", False,
-     "Participants who completed on-the-job training during the quarter."),
-    ("entered-employment", "Entered employment", "count", False,
-     "Participants who entered unsubsidized employment during the quarter."),
-    ("entered-training-related-employment", "Entered training-related employment", "count",
-     False, "Participants who entered unsubsidized employment related to the training they "
-     "received, during the quarter."),
-    ("incumbent-workers-retained", "Incumbent workers who retained their position", "count",
-     False, "Incumbent workers who completed training and kept their position (or advanced) "
-     "during the quarter."),
-    ("employment-rate-q2", "Employment rate, 2nd quarter after exit", "rate", False,
-     "Percent of participants who exited that were in unsubsidized employment during the "
-     "second quarter after the quarter of exit (the exit cohort reported this quarter)."),
-    ("employment-rate-q4", "Employment rate, 4th quarter after exit", "rate", False,
-     "Percent of participants who exited that were in unsubsidized employment during the "
-     "fourth quarter after the quarter of exit (the exit cohort reported this quarter)."),
-    ("median-earnings-q2", "Median earnings, 2nd quarter after exit", "money", False,
-     "Median quarterly earnings, in US dollars, of participants in unsubsidized employment "
-     "during the second quarter after exit (the exit cohort reported this quarter)."),
+    (
+        "participants-served",
+        "Participants served",
+        "count",
+        True,
+        "Unduplicated individuals who have received grant-funded services since the grant "
+        "began. Report the running total at the end of the quarter: it never goes down.",
+    ),
+    (
+        "new-participants-served",
+        "New participants served",
+        "count",
+        False,
+        "Individuals who received grant-funded services for the first time during the quarter.",
+    ),
+    (
+        "exiters",
+        "Exiters",
+        "count",
+        False,
+        "Participants who exited (received no grant-funded service for 90 days, with no future "
+        "service planned) during the quarter.",
+    ),
+    (
+        "began-training",
+        "Began training",
+        "count",
+        False,
+        "Participants who began an education or training program during the quarter.",
+    ),
+    (
+        "completed-training",
+        "Completed training",
+        "count",
+        False,
+        "Participants who completed an education or training program during the quarter.",
+    ),
+    (
+        "credentials-attained",
+        "Credentials attained",
+        "count",
+        False,
+        "Industry-recognized credentials, certificates or licenses earned by participants during "
+        "the quarter.",
+    ),
+    (
+        "entered-registered-apprenticeship",
+        "Entered registered apprenticeship",
+        "count",
+        False,
+        "Participants who entered a Registered Apprenticeship program during the quarter.",
+    ),
+    (
+        "completed-ojt",
+        "Completed on-the-job training",
+        "count",
+        False,
+        "Participants who completed on-the-job training during the quarter.",
+    ),
+    (
+        "entered-employment",
+        "Entered employment",
+        "count",
+        False,
+        "Participants who entered unsubsidized employment during the quarter.",
+    ),
+    (
+        "entered-training-related-employment",
+        "Entered training-related employment",
+        "count",
+        False,
+        "Participants who entered unsubsidized employment related to the training they "
+        "received, during the quarter.",
+    ),
+    (
+        "incumbent-workers-retained",
+        "Incumbent workers who retained their position",
+        "count",
+        False,
+        "Incumbent workers who completed training and kept their position (or advanced) "
+        "during the quarter.",
+    ),
+    (
+        "employment-rate-q2",
+        "Employment rate, 2nd quarter after exit",
+        "rate",
+        False,
+        "Percent of participants who exited that were in unsubsidized employment during the "
+        "second quarter after the quarter of exit (the exit cohort reported this quarter).",
+    ),
+    (
+        "employment-rate-q4",
+        "Employment rate, 4th quarter after exit",
+        "rate",
+        False,
+        "Percent of participants who exited that were in unsubsidized employment during the "
+        "fourth quarter after the quarter of exit (the exit cohort reported this quarter).",
+    ),
+    (
+        "median-earnings-q2",
+        "Median earnings, 2nd quarter after exit",
+        "money",
+        False,
+        "Median quarterly earnings, in US dollars, of participants in unsubsidized employment "
+        "during the second quarter after exit (the exit cohort reported this quarter).",
+    ),
 ]
 
 
@@ -161,9 +231,11 @@ class Target(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     coalition_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("coalitions.id", ondelete="CASCADE"), nullable=False)
+        sa.ForeignKey("coalitions.id", ondelete="CASCADE"), nullable=False
+    )
     measure_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("reporting_measures.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa.ForeignKey("reporting_measures.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     period: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
     value: Mapped[Decimal] = mapped_column(sa.Numeric(14, 2), nullable=False)
 
@@ -184,11 +256,13 @@ class QuarterlyReport(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     coalition_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("coalitions.id", ondelete="CASCADE"), nullable=False)
+        sa.ForeignKey("coalitions.id", ondelete="CASCADE"), nullable=False
+    )
     year: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     quarter: Mapped[int] = mapped_column(sa.Integer, nullable=False)
-    status: Mapped[str] = mapped_column(sa.String(16), nullable=False,
-                                        default=ReportStatus.DRAFT.value)
+    status: Mapped[str] = mapped_column(
+        sa.String(16), nullable=False, default=ReportStatus.DRAFT.value
+    )
     progress: Mapped[str] = mapped_column(sa.Text, default="", nullable=False)
     progress_html: Mapped[str] = mapped_column(sa.Text, default="", nullable=False)
     challenges: Mapped[str] = mapped_column(sa.Text, default="", nullable=False)
@@ -197,27 +271,32 @@ class QuarterlyReport(TimestampMixin, db.Model):
     ta_wanted_html: Mapped[str] = mapped_column(sa.Text, default="", nullable=False)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     submitted_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reviewed_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     review_comments: Mapped[str] = mapped_column(sa.Text, default="", nullable=False)
     review_comments_html: Mapped[str] = mapped_column(sa.Text, default="", nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
 
     coalition: Mapped[Coalition] = relationship()
     submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
-    figures: Mapped[list[Figure]] = relationship(back_populates="report",
-                                                 cascade="all, delete-orphan")
+    figures: Mapped[list[Figure]] = relationship(
+        back_populates="report", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (
         sa.UniqueConstraint("coalition_id", "year", "quarter"),
         sa.Index("ix_reporting_reports_year_quarter_status", "year", "quarter", "status"),
         sa.CheckConstraint("quarter >= 1 AND quarter <= 4", name="quarter_valid"),
-        sa.CheckConstraint("status IN ('draft', 'submitted', 'returned', 'accepted')",
-                           name="status_valid"),
+        sa.CheckConstraint(
+            "status IN ('draft', 'submitted', 'returned', 'accepted')", name="status_valid"
+        ),
     )
 
     @property
@@ -260,12 +339,15 @@ class Figure(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("reporting_reports.id", ondelete="CASCADE"), nullable=False)
+        sa.ForeignKey("reporting_reports.id", ondelete="CASCADE"), nullable=False
+    )
     measure_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("reporting_measures.id", ondelete="RESTRICT"), nullable=False, index=True)
+        sa.ForeignKey("reporting_measures.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
     value: Mapped[Decimal] = mapped_column(sa.Numeric(14, 2), nullable=False)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow,
-                                                 nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False
+    )
 
     report: Mapped[QuarterlyReport] = relationship(back_populates="figures")
     measure: Mapped[Measure] = relationship()
@@ -284,7 +366,8 @@ class ReportReminder(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     coalition_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("coalitions.id", ondelete="CASCADE"), nullable=False)
+        sa.ForeignKey("coalitions.id", ondelete="CASCADE"), nullable=False
+    )
     year: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     quarter: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     stage: Mapped[str] = mapped_column(sa.String(16), nullable=False)  # due_soon, overdue
@@ -310,10 +393,10 @@ class Comparison(db.Model):
     note_html: Mapped[str] = mapped_column(sa.Text, default="", nullable=False)
     # {"measures": [{slug, name, kind}], "rows": [{slug, name, cells: {slug: {...}}}]}
     snapshot: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict, nullable=False)
-    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow,
-                                                   nullable=False)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     published_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     published_by: Mapped[User | None] = relationship()
@@ -338,8 +421,13 @@ class Comparison(db.Model):
 session_measures = sa.Table(
     "reporting_session_measures",
     db.metadata,
-    sa.Column("session_id", sa.ForeignKey("coaching_sessions.id", ondelete="CASCADE"),
-              primary_key=True),
-    sa.Column("measure_id", sa.ForeignKey("reporting_measures.id", ondelete="CASCADE"),
-              primary_key=True, index=True),
+    sa.Column(
+        "session_id", sa.ForeignKey("coaching_sessions.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column(
+        "measure_id",
+        sa.ForeignKey("reporting_measures.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
 )

@@ -24,8 +24,9 @@ DEFAULT_START = "2023Q4"
 DEFAULT_END = "2028Q3"
 DEFAULT_DUE_DAYS = 45  # reports are due 45 days after the quarter ends
 
-_LOOSE = re.compile(r"^\s*(?:(\d{4})\s*[-/ ]?\s*Q\s*([1-4])|Q\s*([1-4])\s*[-/ ]?\s*(\d{4}))\s*$",
-                    re.IGNORECASE)
+_LOOSE = re.compile(
+    r"^\s*(?:(\d{4})\s*[-/ ]?\s*Q\s*([1-4])|Q\s*([1-4])\s*[-/ ]?\s*(\d{4}))\s*$", re.IGNORECASE
+)
 
 
 def parse_quarter(text: str | None) -> Quarter | None:
@@ -58,8 +59,10 @@ class GrantPeriod:
         first = parse_quarter(cfg.get("REPORTING_GRANT_START") or DEFAULT_START)
         last = parse_quarter(cfg.get("REPORTING_GRANT_END") or DEFAULT_END)
         if first is None or last is None or last < first:
-            raise RuntimeError("REPORTING_GRANT_START and REPORTING_GRANT_END must be quarters "
-                               "such as 2023Q4, the end not before the start")
+            raise RuntimeError(
+                "REPORTING_GRANT_START and REPORTING_GRANT_END must be quarters "
+                "such as 2023Q4, the end not before the start"
+            )
         return cls(first, last, int(cfg.get("REPORTING_DUE_DAYS", DEFAULT_DUE_DAYS)))
 
     # ------------------------------------------------------------ quarters
@@ -112,7 +115,7 @@ class GrantPeriod:
         return index // 4 + 1
 
     def year_quarters(self, year: int) -> list[Quarter]:
-        return self.quarters()[(year - 1) * 4: year * 4]
+        return self.quarters()[(year - 1) * 4 : year * 4]
 
     def year_label(self, year: int) -> str:
         quarters = self.year_quarters(year)

@@ -73,8 +73,9 @@ def can_draft_report(user: User | None, coalition: Coalition) -> bool:
     return _active(user) and (user.is_admin or is_member(user, coalition))
 
 
-def can_edit_report(user: User | None, coalition: Coalition,
-                    report: QuarterlyReport | None) -> bool:
+def can_edit_report(
+    user: User | None, coalition: Coalition, report: QuarterlyReport | None
+) -> bool:
     """Draft (or, for admins, correct) this report now."""
     if not can_draft_report(user, coalition):
         return False
@@ -83,8 +84,7 @@ def can_edit_report(user: User | None, coalition: Coalition,
 
 def can_submit_report(user: User | None, report: QuarterlyReport | None) -> bool:
     """Hand the report in: the coalition's leads, while it is a draft or returned."""
-    return (report is not None and report.is_editable
-            and is_lead(user, report.coalition))
+    return report is not None and report.is_editable and is_lead(user, report.coalition)
 
 
 def can_review_report(user: User | None, report: QuarterlyReport | None) -> bool:
@@ -153,7 +153,8 @@ def get_coalition_or_404(user: User | None, slug: str) -> Coalition:
     if not is_valid_slug(slug):
         abort(404)
     coalition = db.session.execute(
-        sa.select(Coalition).where(Coalition.slug == slug)).scalar_one_or_none()
+        sa.select(Coalition).where(Coalition.slug == slug)
+    ).scalar_one_or_none()
     if coalition is None or not can_view_coalition_reporting(user, coalition):
         abort(404)
     return coalition
@@ -170,7 +171,8 @@ def get_measure_or_404(user: User | None, slug: str) -> Measure:
     if not can_use_reporting(user) or not slug or len(slug) > 60 or "\x00" in slug:
         abort(404)
     measure = db.session.execute(
-        sa.select(Measure).where(Measure.slug == slug)).scalar_one_or_none()
+        sa.select(Measure).where(Measure.slug == slug)
+    ).scalar_one_or_none()
     if measure is None:
         abort(404)
     return measure

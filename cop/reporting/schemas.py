@@ -20,9 +20,11 @@ KINDS = [k.value for k in MeasureKind]
 STATUSES = [s.value for s in ReportStatus]
 QUARTER = validate.Regexp(r"^\d{4}-?Q[1-4]$", error="A quarter such as 2026Q1.")
 QUARTER_DOC = {"description": "a calendar quarter, e.g. 2026Q1"}
-FIGURES_DOC = {"description": "measure slug -> number (a count, a percentage 0-100, or US "
-                              "dollars); null removes the figure",
-               "example": {"new-participants-served": 42, "employment-rate-q2": 71.5}}
+FIGURES_DOC = {
+    "description": "measure slug -> number (a count, a percentage 0-100, or US "
+    "dollars); null removes the figure",
+    "example": {"new-participants-served": 42, "employment-rate-q2": 71.5},
+}
 
 
 class MeasureSchema(Schema):
@@ -30,9 +32,12 @@ class MeasureSchema(Schema):
     name = fields.String()
     definition = fields.String()
     kind = fields.String(metadata={"enum": KINDS})
-    cumulative = fields.Boolean(metadata={
-        "description": "true: each quarter's figure is the running total since the grant "
-                       "began; false: counts are the quarter's own and add up"})
+    cumulative = fields.Boolean(
+        metadata={
+            "description": "true: each quarter's figure is the running total since the grant "
+            "began; false: counts are the quarter's own and add up"
+        }
+    )
     position = fields.Integer()
     active = fields.Boolean(metadata={"description": "false: retired, takes no new figures"})
 
@@ -71,13 +76,17 @@ class TargetItemSchema(Schema):
     coalition = fields.String(required=True, validate=validate.Length(max=80))
     measure = fields.String(required=True, validate=validate.Length(max=SLUG_MAX))
     period = fields.Integer(required=True, validate=validate.Range(min=0, max=20))
-    value = fields.Raw(required=True, allow_none=True,
-                       metadata={"description": "a number; null removes the target"})
+    value = fields.Raw(
+        required=True,
+        allow_none=True,
+        metadata={"description": "a number; null removes the target"},
+    )
 
 
 class TargetsUpdateSchema(Schema):
-    targets = fields.List(fields.Nested(TargetItemSchema), required=True,
-                          validate=validate.Length(max=5000))
+    targets = fields.List(
+        fields.Nested(TargetItemSchema), required=True, validate=validate.Length(max=5000)
+    )
 
 
 class TargetsResultSchema(Schema):
@@ -91,8 +100,9 @@ class ReportSchema(Schema):
     quarter = fields.String(attribute="quarter_key", metadata=QUARTER_DOC)
     status = fields.String(metadata={"enum": STATUSES})
     due_on = fields.Date()
-    figures = fields.Function(lambda r: {f.measure.slug: plain(f.value) for f in r.figures},
-                              metadata=FIGURES_DOC)
+    figures = fields.Function(
+        lambda r: {f.measure.slug: plain(f.value) for f in r.figures}, metadata=FIGURES_DOC
+    )
     progress = fields.String(metadata={"description": "markdown"})
     progress_html = fields.String()
     challenges = fields.String(metadata={"description": "markdown"})
@@ -112,14 +122,19 @@ class ReportSchema(Schema):
 
 class ReportQuerySchema(Schema):
     coalition = fields.String(load_default="", validate=validate.Length(max=80))
-    quarter = fields.String(load_default="", validate=validate.Regexp(
-        r"^(|\d{4}-?Q[1-4])$", error="A quarter such as 2026Q1."))
+    quarter = fields.String(
+        load_default="",
+        validate=validate.Regexp(r"^(|\d{4}-?Q[1-4])$", error="A quarter such as 2026Q1."),
+    )
     status = fields.String(load_default="", validate=validate.OneOf(["", *STATUSES]))
 
 
 class ReportUpdateSchema(Schema):
-    figures = fields.Dict(keys=fields.String(validate=validate.Length(max=SLUG_MAX)),
-                          values=fields.Raw(allow_none=True), metadata=FIGURES_DOC)
+    figures = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=SLUG_MAX)),
+        values=fields.Raw(allow_none=True),
+        metadata=FIGURES_DOC,
+    )
     progress = fields.String(validate=validate.Length(max=NARRATIVE_MAX))
     challenges = fields.String(validate=validate.Length(max=NARRATIVE_MAX))
     ta_wanted = fields.String(validate=validate.Length(max=NARRATIVE_MAX))
@@ -132,14 +147,19 @@ class ReportCreateSchema(ReportUpdateSchema):
 
 class ReviewSchema(Schema):
     decision = fields.String(required=True, validate=validate.OneOf(["accept", "return"]))
-    comments = fields.String(load_default="", validate=validate.Length(max=COMMENTS_MAX),
-                             metadata={"description": "required to return; markdown"})
+    comments = fields.String(
+        load_default="",
+        validate=validate.Length(max=COMMENTS_MAX),
+        metadata={"description": "required to return; markdown"},
+    )
 
 
 class SummaryQuerySchema(Schema):
-    quarter = fields.String(load_default="", validate=validate.Regexp(
-        r"^(|\d{4}-?Q[1-4])$", error="A quarter such as 2026Q1."),
-        metadata={"description": "as of this quarter; default: the last one that ended"})
+    quarter = fields.String(
+        load_default="",
+        validate=validate.Regexp(r"^(|\d{4}-?Q[1-4])$", error="A quarter such as 2026Q1."),
+        metadata={"description": "as of this quarter; default: the last one that ended"},
+    )
 
 
 class ProgressSchema(Schema):
@@ -147,8 +167,9 @@ class ProgressSchema(Schema):
     value_to_date = fields.Float(allow_none=True)
     target_to_date = fields.Float(allow_none=True)
     percent_of_target = fields.Float(allow_none=True)
-    status = fields.String(metadata={"enum": ["ahead", "on_track", "behind", "no_target",
-                                              "no_figures"]})
+    status = fields.String(
+        metadata={"enum": ["ahead", "on_track", "behind", "no_target", "no_figures"]}
+    )
     grant_target = fields.Float(allow_none=True)
     latest_quarter = fields.String(allow_none=True)
 
@@ -177,11 +198,15 @@ class ProgramSummarySchema(Schema):
     grant_start = fields.String()
     grant_end = fields.String()
     coalitions = fields.Integer(metadata={"description": "coalitions in the program"})
-    totals = fields.List(fields.Nested(ProgressSchema), metadata={
-        "description": "program-wide: counts added up, rates and money averaged"})
+    totals = fields.List(
+        fields.Nested(ProgressSchema),
+        metadata={"description": "program-wide: counts added up, rates and money averaged"},
+    )
     trend = fields.List(fields.Nested(MeasureTrendSchema))
-    coalition_rows = fields.List(fields.Nested(CoalitionRowSchema), metadata={
-        "description": "coaches: their coalitions; admins: all; absent for members"})
+    coalition_rows = fields.List(
+        fields.Nested(CoalitionRowSchema),
+        metadata={"description": "coaches: their coalitions; admins: all; absent for members"},
+    )
 
 
 class ReportStateSchema(Schema):

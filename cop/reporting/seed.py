@@ -35,20 +35,36 @@ from cop.reporting.services import ensure_default_measures
 
 # Grant targets of a development-track coalition; scaling ones aim about 60% higher.
 GRANT_TARGETS = {
-    "participants-served": 400, "new-participants-served": 400, "exiters": 300,
-    "began-training": 360, "completed-training": 280, "credentials-attained": 240,
-    "entered-registered-apprenticeship": 60, "completed-ojt": 80, "entered-employment": 220,
-    "entered-training-related-employment": 170, "incumbent-workers-retained": 50,
-    "employment-rate-q2": 70, "employment-rate-q4": 68, "median-earnings-q2": 9500,
+    "participants-served": 400,
+    "new-participants-served": 400,
+    "exiters": 300,
+    "began-training": 360,
+    "completed-training": 280,
+    "credentials-attained": 240,
+    "entered-registered-apprenticeship": 60,
+    "completed-ojt": 80,
+    "entered-employment": 220,
+    "entered-training-related-employment": 170,
+    "incumbent-workers-retained": 50,
+    "employment-rate-q2": 70,
+    "employment-rate-q4": 68,
+    "median-earnings-q2": 9500,
 }
-YEAR_SHARES = [Decimal("0.10"), Decimal("0.22"), Decimal("0.26"), Decimal("0.24"),
-               Decimal("0.18")]
+YEAR_SHARES = [Decimal("0.10"), Decimal("0.22"), Decimal("0.26"), Decimal("0.24"), Decimal("0.18")]
 # Quarters after the start before a measure has anything to report (exits and their
 # employment outcomes come later than enrolment).
-FIRST_QUARTER = {"exiters": 2, "completed-training": 2, "credentials-attained": 2,
-                 "completed-ojt": 3, "entered-employment": 2,
-                 "entered-training-related-employment": 3, "incumbent-workers-retained": 2,
-                 "employment-rate-q2": 3, "employment-rate-q4": 5, "median-earnings-q2": 3}
+FIRST_QUARTER = {
+    "exiters": 2,
+    "completed-training": 2,
+    "credentials-attained": 2,
+    "completed-ojt": 3,
+    "entered-employment": 2,
+    "entered-training-related-employment": 3,
+    "incumbent-workers-retained": 2,
+    "employment-rate-q2": 3,
+    "employment-rate-q4": 5,
+    "median-earnings-q2": 3,
+}
 # Which measures a session on a coaching topic aims at.
 TOPIC_MEASURES = {
     "recruitment-outreach": ["new-participants-served", "began-training"],
@@ -61,10 +77,8 @@ TOPIC_MEASURES = {
 PROGRESS = [
     "Enrolled a new cohort of **{n}** participants; two rural outreach events filled the "
     "spring class.",
-    "Training completions rose as the evening section finished; three employers hired "
-    "graduates.",
-    "Pre-apprenticeship partners placed the first graduates into registered "
-    "apprenticeships.",
+    "Training completions rose as the evening section finished; three employers hired graduates.",
+    "Pre-apprenticeship partners placed the first graduates into registered apprenticeships.",
     "The new employer council met twice and committed **{n}** interview slots.",
 ]
 CHALLENGES = [
@@ -79,9 +93,11 @@ TA_WANTED = [
     "",
     "An introduction to a coalition that registered an apprenticeship in the same trade.",
 ]
-RETURN_COMMENTS = ("Thanks! Please explain the drop in completed training against last "
-                   "quarter, and check the exiters figure: it is higher than new participants "
-                   "over the last two quarters.")
+RETURN_COMMENTS = (
+    "Thanks! Please explain the drop in completed training against last "
+    "quarter, and check the exiters figure: it is higher than new participants "
+    "over the last two quarters."
+)
 
 
 def seed_demo_reporting(now: datetime | None = None) -> dict:
@@ -91,16 +107,26 @@ def seed_demo_reporting(now: datetime | None = None) -> dict:
     period = GrantPeriod.current()
     calc = Calculator(period)
     rng = random.Random(2027)  # noqa: S311 - demo data, not security
-    measures = list(db.session.execute(
-        sa.select(Measure).where(Measure.active.is_(True)).order_by(Measure.position)).scalars())
+    measures = list(
+        db.session.execute(
+            sa.select(Measure).where(Measure.active.is_(True)).order_by(Measure.position)
+        ).scalars()
+    )
     coalitions = list(db.session.execute(sa.select(Coalition).order_by(Coalition.id)).scalars())
     with_targets = set(db.session.execute(sa.select(Target.coalition_id).distinct()).scalars())
-    with_reports = set(db.session.execute(
-        sa.select(QuarterlyReport.coalition_id).distinct()).scalars())
-    leads = _first(sa.select(Membership.coalition_id, User)
-                   .join(User, User.id == Membership.user_id).where(Membership.is_lead))
-    coaches = _first(sa.select(CoachAssignment.coalition_id, User)
-                     .join(User, User.id == CoachAssignment.coach_id))
+    with_reports = set(
+        db.session.execute(sa.select(QuarterlyReport.coalition_id).distinct()).scalars()
+    )
+    leads = _first(
+        sa.select(Membership.coalition_id, User)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.is_lead)
+    )
+    coaches = _first(
+        sa.select(CoachAssignment.coalition_id, User).join(
+            User, User.id == CoachAssignment.coach_id
+        )
+    )
     last = period.clamp(period.current_quarter(now).previous)
     quarters = period.through(last) if period.started(period.first, now) else []
     counts = {"targets": 0, "reports": 0, "figures": 0, "session_tags": 0}
@@ -109,16 +135,35 @@ def seed_demo_reporting(now: datetime | None = None) -> dict:
         base = [0.98, 0.78, 1.2][i % 3] + rng.uniform(-0.05, 0.05)
         scale = Decimal("1.6") if coalition.track == "scaling" else Decimal(1)
         scale *= Decimal(str(round(rng.uniform(0.8, 1.3), 2)))
-        targets = {} if coalition.id in with_targets else _targets(coalition, measures, scale,
-                                                                   yearly=i % 2 == 0)
+        targets = (
+            {}
+            if coalition.id in with_targets
+            else _targets(coalition, measures, scale, yearly=i % 2 == 0)
+        )
         counts["targets"] += len(targets)
         if coalition.id in with_reports or not quarters:
             continue
         if not targets:
-            targets = {(t.measure_id, t.period): t.value for t in db.session.execute(
-                sa.select(Target).where(Target.coalition_id == coalition.id)).scalars()}
-        made = _reports(rng, calc, coalition, measures, targets, quarters, base, i, now,
-                        leads.get(coalition.id), coaches.get(coalition.id), period)
+            targets = {
+                (t.measure_id, t.period): t.value
+                for t in db.session.execute(
+                    sa.select(Target).where(Target.coalition_id == coalition.id)
+                ).scalars()
+            }
+        made = _reports(
+            rng,
+            calc,
+            coalition,
+            measures,
+            targets,
+            quarters,
+            base,
+            i,
+            now,
+            leads.get(coalition.id),
+            coaches.get(coalition.id),
+            period,
+        )
         counts["reports"] += made[0]
         counts["figures"] += made[1]
     counts["session_tags"] = _tag_sessions(rng, measures)
@@ -133,8 +178,9 @@ def _first(stmt) -> dict[int, User]:
     return result
 
 
-def _targets(coalition: Coalition, measures: list[Measure], scale: Decimal,
-             yearly: bool) -> dict[tuple[int, int], Decimal]:
+def _targets(
+    coalition: Coalition, measures: list[Measure], scale: Decimal, yearly: bool
+) -> dict[tuple[int, int], Decimal]:
     made: dict[tuple[int, int], Decimal] = {}
     for m in measures:
         base = GRANT_TARGETS.get(m.slug)
@@ -147,15 +193,16 @@ def _targets(coalition: Coalition, measures: list[Measure], scale: Decimal,
             for year, share in enumerate(YEAR_SHARES, start=1):
                 made[(m.id, year)] = (grant * share).quantize(Decimal(1))
     for (measure_id, year), value in made.items():
-        db.session.add(Target(coalition_id=coalition.id, measure_id=measure_id, period=year,
-                              value=value))
+        db.session.add(
+            Target(coalition_id=coalition.id, measure_id=measure_id, period=year, value=value)
+        )
     return made
 
 
-def _reports(rng, calc, coalition, measures, targets, quarters, base, index, now, lead, coach,
-             period) -> tuple[int, int]:
-    by_measure = {m.id: {p: v for (mid, p), v in targets.items() if mid == m.id}
-                  for m in measures}
+def _reports(
+    rng, calc, coalition, measures, targets, quarters, base, index, now, lead, coach, period
+) -> tuple[int, int]:
+    by_measure = {m.id: {p: v for (mid, p), v in targets.items() if mid == m.id} for m in measures}
     perf = {m.id: base + rng.uniform(-0.15, 0.15) for m in measures}
     owed = {m.id: Decimal(0) for m in measures}  # targets of quarters before the first figure
     running = Decimal(0)
@@ -165,8 +212,13 @@ def _reports(rng, calc, coalition, measures, targets, quarters, base, index, now
         state = _state(index, q == last)
         if state is None:
             continue
-        report = QuarterlyReport(coalition_id=coalition.id, year=q.year, quarter=q.number,
-                                 status=state, created_by_id=lead.id if lead else None)
+        report = QuarterlyReport(
+            coalition_id=coalition.id,
+            year=q.year,
+            quarter=q.number,
+            status=state,
+            created_by_id=lead.id if lead else None,
+        )
         values = {}
         for m in measures:
             goal = calc.quarter_target(m, by_measure[m.id], q)
@@ -178,8 +230,12 @@ def _reports(rng, calc, coalition, measures, targets, quarters, base, index, now
             if m.sums:  # the first figures catch up with the quarters before them
                 goal, owed[m.id] = goal + owed[m.id], Decimal(0)
             if m.kind == "count":
-                value = max(Decimal(0), (goal * Decimal(str(perf[m.id] * rng.uniform(0.85, 1.15))))
-                            .quantize(Decimal(1)))
+                value = max(
+                    Decimal(0),
+                    (goal * Decimal(str(perf[m.id] * rng.uniform(0.85, 1.15)))).quantize(
+                        Decimal(1)
+                    ),
+                )
             else:
                 level = float(goal) * min(perf[m.id] * rng.uniform(0.95, 1.05), 1.3)
                 value = Decimal(str(round(min(level, 97.0) if m.kind == "rate" else level, 1)))
@@ -207,8 +263,11 @@ def _state(index: int, is_last: bool) -> str | None:
 
 def _narrate(rng, report, values, state, q: Quarter, now, lead, coach, period) -> None:
     n = int(values.get("new-participants-served", 0))
-    texts = {"progress": rng.choice(PROGRESS).format(n=n), "challenges": rng.choice(CHALLENGES),
-             "ta_wanted": rng.choice(TA_WANTED)}
+    texts = {
+        "progress": rng.choice(PROGRESS).format(n=n),
+        "challenges": rng.choice(CHALLENGES),
+        "ta_wanted": rng.choice(TA_WANTED),
+    }
     if state == ReportStatus.DRAFT:
         texts["challenges"] = texts["ta_wanted"] = ""
     for key, text in texts.items():
@@ -236,14 +295,17 @@ def _tag_sessions(rng, measures: list[Measure]) -> int:
         sa.select(CoachingSession.id, CoachingTopic.slug)
         .join(session_topics, session_topics.c.session_id == CoachingSession.id)
         .join(CoachingTopic, CoachingTopic.id == session_topics.c.topic_id)
-        .order_by(CoachingSession.id, CoachingTopic.slug)).all()
+        .order_by(CoachingSession.id, CoachingTopic.slug)
+    ).all()
     pairs: set[tuple[int, int]] = set()
     for session_id, topic in rows:
         if topic in TOPIC_MEASURES and rng.random() < 0.5:
-            for slug in TOPIC_MEASURES[topic][:rng.randint(1, 2)]:
+            for slug in TOPIC_MEASURES[topic][: rng.randint(1, 2)]:
                 if slug in ids:
                     pairs.add((session_id, ids[slug]))
     if pairs:
-        db.session.execute(sa.insert(session_measures),
-                           [{"session_id": s, "measure_id": m} for s, m in sorted(pairs)])
+        db.session.execute(
+            sa.insert(session_measures),
+            [{"session_id": s, "measure_id": m} for s, m in sorted(pairs)],
+        )
     return len(pairs)

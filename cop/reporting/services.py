@@ -150,18 +150,27 @@ def check_value(measure: Measure, raw: Any, *, label: str | None = None) -> Deci
     return value.quantize(Decimal("0.01"))
 
 
-def check_quarter(quarter: Quarter | None, now: datetime | None = None,
-                  period: GrantPeriod | None = None) -> Quarter:
+def check_quarter(
+    quarter: Quarter | None, now: datetime | None = None, period: GrantPeriod | None = None
+) -> Quarter:
     """A quarter a report may be written for: in the grant period, and already begun."""
     period = period or GrantPeriod.current()
     if quarter is None:
         raise Invalid({"quarter": "Give a quarter such as 2026Q1."})
     if not period.contains(quarter):
-        raise Invalid({"quarter": f"{quarter.label} is outside the grant period "
-                                  f"({period.first.label} to {period.last.label})."})
+        raise Invalid(
+            {
+                "quarter": f"{quarter.label} is outside the grant period "
+                f"({period.first.label} to {period.last.label})."
+            }
+        )
     if not period.started(quarter, now):
-        raise Invalid({"quarter": f"{quarter.label} has not begun: figures are reported once "
-                                  "the quarter is under way."})
+        raise Invalid(
+            {
+                "quarter": f"{quarter.label} has not begun: figures are reported once "
+                "the quarter is under way."
+            }
+        )
     return quarter
 
 
@@ -173,8 +182,16 @@ def ensure_default_measures(*, commit: bool = True) -> int:
     if db.session.execute(sa.select(Measure.id).limit(1)).first() is not None:
         return 0
     for position, (slug, name, kind, cumulative, definition) in enumerate(DEFAULT_MEASURES, 1):
-        db.session.add(Measure(slug=slug, name=name, kind=kind, cumulative=cumulative,
-                               definition=definition, position=position * 10))
+        db.session.add(
+            Measure(
+                slug=slug,
+                name=name,
+                kind=kind,
+                cumulative=cumulative,
+                definition=definition,
+                position=position * 10,
+            )
+        )
     if commit:
         db.session.commit()
     else:
@@ -188,19 +205,26 @@ def _check_measure_values(values: dict[str, Any], existing: Measure | None) -> d
     if existing is None or "slug" in values:
         slug = (values.get("slug") or "").strip()
         if not slug or len(slug) > SLUG_MAX or not SLUG_RE.match(slug):
-            errors["slug"] = ("The short name uses lowercase letters, digits and dashes "
-                              f"(at most {SLUG_MAX}).")
-        elif db.session.execute(sa.select(Measure.id).where(
-                Measure.slug == slug, Measure.id != (existing.id if existing else -1))).first():
+            errors["slug"] = (
+                f"The short name uses lowercase letters, digits and dashes (at most {SLUG_MAX})."
+            )
+        elif db.session.execute(
+            sa.select(Measure.id).where(
+                Measure.slug == slug, Measure.id != (existing.id if existing else -1)
+            )
+        ).first():
             errors["slug"] = f"Another measure has the short name {slug!r}."
         clean["slug"] = slug
     if existing is None or "name" in values:
         name = " ".join((values.get("name") or "").split())
         if not name or len(name) > NAME_MAX:
             errors["name"] = f"A name of at most {NAME_MAX} characters is required."
-        elif db.session.execute(sa.select(Measure.id).where(
+        elif db.session.execute(
+            sa.select(Measure.id).where(
                 sa.func.lower(Measure.name) == name.lower(),
-                Measure.id != (existing.id if existing else -1))).first():
+                Measure.id != (existing.id if existing else -1),
+            )
+        ).first():
             errors["name"] = f"Another measure is called “{name}”."
         clean["name"] = name
     if "definition" in values:
@@ -213,8 +237,10 @@ def _check_measure_values(values: dict[str, Any], existing: Measure | None) -> d
         if kind not in {k.value for k in MeasureKind}:
             errors["kind"] = "The kind is a count, a rate or money."
         elif existing is not None and kind != existing.kind and _has_numbers(existing):
-            errors["kind"] = ("The kind of a measure with figures or targets cannot change; "
-                              "retire it and add a new one.")
+            errors["kind"] = (
+                "The kind of a measure with figures or targets cannot change; "
+                "retire it and add a new one."
+            )
         clean["kind"] = kind
     if "cumulative" in values:
         clean["cumulative"] = bool(values.get("cumulative"))
@@ -234,13 +260,24 @@ def _check_measure_values(values: dict[str, Any], existing: Measure | None) -> d
 
 
 def _has_numbers(measure: Measure) -> bool:
-    return any(db.session.execute(sa.select(model.id).where(model.measure_id == measure.id)
-                                  .limit(1)).first() for model in (Figure, Target))
+    return any(
+        db.session.execute(
+            sa.select(model.id).where(model.measure_id == measure.id).limit(1)
+        ).first()
+        for model in (Figure, Target)
+    )
 
 
 def _measure_snapshot(m: Measure) -> dict[str, Any]:
-    return {"slug": m.slug, "name": m.name, "definition": m.definition, "kind": m.kind,
-            "cumulative": m.cumulative, "position": m.position, "active": m.active}
+    return {
+        "slug": m.slug,
+        "name": m.name,
+        "definition": m.definition,
+        "kind": m.kind,
+        "cumulative": m.cumulative,
+        "position": m.position,
+        "active": m.active,
+    }
 
 
 def create_measure(actor: User, values: dict[str, Any]) -> Measure:
@@ -249,8 +286,9 @@ def create_measure(actor: User, values: dict[str, Any]) -> Measure:
     values = {"definition": "", "cumulative": False, **values}
     clean = _check_measure_values(values, None)
     if "position" not in clean:
-        clean["position"] = (db.session.execute(
-            sa.select(sa.func.max(Measure.position))).scalar_one() or 0) + 10
+        clean["position"] = (
+            db.session.execute(sa.select(sa.func.max(Measure.position))).scalar_one() or 0
+        ) + 10
     measure = Measure(**clean)
     db.session.add(measure)
     db.session.flush()
@@ -276,8 +314,13 @@ def update_measure(actor: User, measure: Measure, changes: dict[str, Any]) -> Me
 # ---------------------------------------------------------------- targets
 
 
-def set_targets(actor: User | None, coalition: Coalition,
-                values: Mapping[tuple[Measure, int], Any], *, commit: bool = True) -> int:
+def set_targets(
+    actor: User | None,
+    coalition: Coalition,
+    values: Mapping[tuple[Measure, int], Any],
+    *,
+    commit: bool = True,
+) -> int:
     """Set (or, with None or "", remove) the coalition's targets: {(measure, period): value}.
     Period 0 is the whole grant, n the grant year n. All or nothing; returns the changes."""
     if actor is not None and not can_manage_targets(actor):
@@ -297,13 +340,18 @@ def set_targets(actor: User | None, coalition: Coalition,
             continue
         try:
             clean[(measure.id, year)] = check_value(
-                measure, raw, label=f"{measure.name}, {period.period_label(year).lower()}")
+                measure, raw, label=f"{measure.name}, {period.period_label(year).lower()}"
+            )
         except ServiceError as exc:
             errors[field] = exc.message
     if errors:
         raise Invalid(errors)
-    existing = {(t.measure_id, t.period): t for t in db.session.execute(
-        sa.select(Target).where(Target.coalition_id == coalition.id)).scalars()}
+    existing = {
+        (t.measure_id, t.period): t
+        for t in db.session.execute(
+            sa.select(Target).where(Target.coalition_id == coalition.id)
+        ).scalars()
+    }
     previous: dict[str, Any] = {}
     new: dict[str, Any] = {}
     for (measure_id, year), value in clean.items():
@@ -316,8 +364,9 @@ def set_targets(actor: User | None, coalition: Coalition,
         if value is None:
             db.session.delete(target)
         elif target is None:
-            db.session.add(Target(coalition_id=coalition.id, measure_id=measure_id, period=year,
-                                  value=value))
+            db.session.add(
+                Target(coalition_id=coalition.id, measure_id=measure_id, period=year, value=value)
+            )
         else:
             target.value = value
     if previous:
@@ -333,8 +382,12 @@ def set_many_targets(actor: User, items: list[dict[str, Any]]) -> int:
     if not can_manage_targets(actor):
         raise PermissionDenied("Only admins set targets.")
     slugs = {str(i.get("coalition")) for i in items}
-    coalitions = {c.slug: c for c in db.session.execute(
-        sa.select(Coalition).where(Coalition.slug.in_(slugs or {""}))).scalars()}
+    coalitions = {
+        c.slug: c
+        for c in db.session.execute(
+            sa.select(Coalition).where(Coalition.slug.in_(slugs or {""}))
+        ).scalars()
+    }
     measures = {m.slug: m for m in db.session.execute(sa.select(Measure)).scalars()}
     errors: dict[str, str] = {}
     grouped: dict[int, dict[tuple[Measure, int], Any]] = {}
@@ -370,29 +423,36 @@ def set_many_targets(actor: User, items: list[dict[str, Any]]) -> int:
 
 def find_report(coalition: Coalition, quarter: Quarter) -> QuarterlyReport | None:
     return db.session.execute(
-        sa.select(QuarterlyReport).where(QuarterlyReport.coalition_id == coalition.id,
-                                         QuarterlyReport.year == quarter.year,
-                                         QuarterlyReport.quarter == quarter.number)
+        sa.select(QuarterlyReport).where(
+            QuarterlyReport.coalition_id == coalition.id,
+            QuarterlyReport.year == quarter.year,
+            QuarterlyReport.quarter == quarter.number,
+        )
     ).scalar_one_or_none()
 
 
 def locked_message(report: QuarterlyReport) -> str:
     when = f" on {report.submitted_at:%b %-d, %Y}" if report.submitted_at else ""
     if report.status == ReportStatus.ACCEPTED:
-        return (f"The {report.quarter_label} report was accepted: its figures and narrative "
-                "can no longer be changed by the coalition. Ask program staff if a figure "
-                "needs correcting.")
-    return (f"The {report.quarter_label} report was submitted{when} and is waiting for review: "
-            "it cannot be changed now. If the reviewer returns it with comments, you can edit "
-            "it again.")
+        return (
+            f"The {report.quarter_label} report was accepted: its figures and narrative "
+            "can no longer be changed by the coalition. Ask program staff if a figure "
+            "needs correcting."
+        )
+    return (
+        f"The {report.quarter_label} report was submitted{when} and is waiting for review: "
+        "it cannot be changed now. If the reviewer returns it with comments, you can edit "
+        "it again."
+    )
 
 
 def figure_snapshot(report: QuarterlyReport) -> dict[str, Any]:
     return {f.measure.slug: plain(f.value) for f in report.figures}
 
 
-def apply_figures(report: QuarterlyReport,
-                  values: Mapping[Measure, Decimal | None]) -> tuple[dict, dict]:
+def apply_figures(
+    report: QuarterlyReport, values: Mapping[Measure, Decimal | None]
+) -> tuple[dict, dict]:
     """Set the report's figures (None removes one); return (previous, new) of what changed.
     Checked values only; no permission check, no commit (the callers do both)."""
     by_measure = {f.measure_id: f for f in report.figures}
@@ -414,15 +474,21 @@ def apply_figures(report: QuarterlyReport,
 
 
 def new_report(actor: User | None, coalition: Coalition, quarter: Quarter) -> QuarterlyReport:
-    report = QuarterlyReport(coalition=coalition, coalition_id=coalition.id, year=quarter.year,
-                             quarter=quarter.number, status=ReportStatus.DRAFT.value,
-                             created_by_id=actor.id if actor else None)
+    report = QuarterlyReport(
+        coalition=coalition,
+        coalition_id=coalition.id,
+        year=quarter.year,
+        quarter=quarter.number,
+        status=ReportStatus.DRAFT.value,
+        created_by_id=actor.id if actor else None,
+    )
     db.session.add(report)
     return report
 
 
-def _check_figures(measures: Iterable[Measure], figures: Mapping[str, Any],
-                   errors: dict[str, str]) -> dict[Measure, Decimal | None]:
+def _check_figures(
+    measures: Iterable[Measure], figures: Mapping[str, Any], errors: dict[str, str]
+) -> dict[Measure, Decimal | None]:
     """{measure slug: raw} -> {measure: value or None (removed)}; unknown slugs refused."""
     by_slug = {m.slug: m for m in measures}
     clean: dict[Measure, Decimal | None] = {}
@@ -441,15 +507,19 @@ def _check_figures(measures: Iterable[Measure], figures: Mapping[str, Any],
     return clean
 
 
-def save_report(actor: User, coalition: Coalition, quarter: Quarter, *,
-                figures: Mapping[str, Any] | None = None,
-                narrative: Mapping[str, str] | None = None,
-                now: datetime | None = None) -> QuarterlyReport:
+def save_report(
+    actor: User,
+    coalition: Coalition,
+    quarter: Quarter,
+    *,
+    figures: Mapping[str, Any] | None = None,
+    narrative: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+) -> QuarterlyReport:
     """Create or change the coalition's report for the quarter: figures {measure slug: value,
     or None/"" to remove} and narrative sections. All or nothing."""
     if not can_draft_report(actor, coalition):
-        raise PermissionDenied("Only the coalition's members and program staff write its "
-                               "report.")
+        raise PermissionDenied("Only the coalition's members and program staff write its report.")
     quarter = check_quarter(quarter, now)
     report = find_report(coalition, quarter)
     if report is not None and not can_edit_report(actor, coalition, report):
@@ -467,8 +537,12 @@ def save_report(actor: User, coalition: Coalition, quarter: Quarter, *,
             errors[key] = f"Unknown narrative section {key!r}."
             continue
         text = (value or "").strip()
+        if "\x00" in text:
+            errors[key] = f"{NARRATIVE_LABELS[key]} contains a NUL character."
         if len(text) > NARRATIVE_MAX:
-            errors[key] = f"{NARRATIVE_LABELS[key]} is too long (at most {NARRATIVE_MAX:,} characters)."
+            errors[key] = (
+                f"{NARRATIVE_LABELS[key]} is too long (at most {NARRATIVE_MAX:,} characters)."
+            )
         texts[key] = text
     if errors:
         raise Invalid(errors)
@@ -486,16 +560,24 @@ def save_report(actor: User, coalition: Coalition, quarter: Quarter, *,
     db.session.flush()
     if created or previous or narrative_changed:
         report.updated_at = utcnow()
-        audit.record(actor, "reporting_report.create" if created else "reporting_report.update",
-                     report, coalition=coalition.slug, quarter=quarter.key, status=before_status,
-                     previous_figures=previous or None, new_figures=new or None,
-                     narrative=narrative_changed or None)
+        audit.record(
+            actor,
+            "reporting_report.create" if created else "reporting_report.update",
+            report,
+            coalition=coalition.slug,
+            quarter=quarter.key,
+            status=before_status,
+            previous_figures=previous or None,
+            new_figures=new or None,
+            narrative=narrative_changed or None,
+        )
     db.session.commit()
     return report
 
 
-def submit_report(actor: User, report: QuarterlyReport, *,
-                  now: datetime | None = None) -> QuarterlyReport:
+def submit_report(
+    actor: User, report: QuarterlyReport, *, now: datetime | None = None
+) -> QuarterlyReport:
     """Hand the report in (the coalition's leads). Its coaches are told."""
     from cop.notifications.services import notify_many
 
@@ -511,22 +593,44 @@ def submit_report(actor: User, report: QuarterlyReport, *,
     previous_status = report.status
     report.status = ReportStatus.SUBMITTED.value
     report.submitted_at, report.submitted_by_id = now, actor.id
-    audit.record(actor, "reporting_report.submit", report, coalition=report.coalition.slug,
-                 quarter=report.quarter_key, previous_status=previous_status,
-                 figures=figure_snapshot(report))
-    coaches = list(db.session.execute(
-        sa.select(User).join(CoachAssignment, CoachAssignment.coach_id == User.id)
-        .where(CoachAssignment.coalition_id == report.coalition_id)).scalars())
-    notify_many(coaches, "report_submitted", actor=actor, subject_type="reporting_report",
-                subject_id=report.id, url=report_url(report.coalition, quarter_of(report)),
-                text=f"{report.coalition.name} submitted its {report.quarter_label} report",
-                context=[("coalition", report.coalition_id)])
+    audit.record(
+        actor,
+        "reporting_report.submit",
+        report,
+        coalition=report.coalition.slug,
+        quarter=report.quarter_key,
+        previous_status=previous_status,
+        figures=figure_snapshot(report),
+    )
+    coaches = list(
+        db.session.execute(
+            sa.select(User)
+            .join(CoachAssignment, CoachAssignment.coach_id == User.id)
+            .where(CoachAssignment.coalition_id == report.coalition_id)
+        ).scalars()
+    )
+    notify_many(
+        coaches,
+        "report_submitted",
+        actor=actor,
+        subject_type="reporting_report",
+        subject_id=report.id,
+        url=report_url(report.coalition, quarter_of(report)),
+        text=f"{report.coalition.name} submitted its {report.quarter_label} report",
+        context=[("coalition", report.coalition_id)],
+    )
     db.session.commit()
     return report
 
 
-def review_report(actor: User, report: QuarterlyReport, *, decision: str, comments: str = "",
-                  now: datetime | None = None) -> QuarterlyReport:
+def review_report(
+    actor: User,
+    report: QuarterlyReport,
+    *,
+    decision: str,
+    comments: str = "",
+    now: datetime | None = None,
+) -> QuarterlyReport:
     """Accept a submitted report, or return it with comments; the leads and the person who
     submitted it are told, with the comments."""
     from cop.notifications.services import notify_many
@@ -534,8 +638,11 @@ def review_report(actor: User, report: QuarterlyReport, *, decision: str, commen
     if not can_view_coalition_reporting(actor, report.coalition):
         raise PermissionDenied("You may not review this report.")
     if report.status != ReportStatus.SUBMITTED:
-        raise Conflict(f"Only a submitted report can be reviewed; this one is "
-                       f"“{report.status_label.lower()}”.", code="not_submitted")
+        raise Conflict(
+            f"Only a submitted report can be reviewed; this one is "
+            f"“{report.status_label.lower()}”.",
+            code="not_submitted",
+        )
     if not can_review_report(actor, report):
         raise PermissionDenied("Only the coalition's coaches and admins review its reports.")
     comments = (comments or "").strip()
@@ -544,6 +651,8 @@ def review_report(actor: User, report: QuarterlyReport, *, decision: str, commen
         errors["decision"] = "Choose to accept the report or to return it with comments."
     elif decision == "return" and not comments:
         errors["comments"] = "Say what needs changing when you return a report."
+    if "\x00" in comments:
+        errors["comments"] = "The comments contain a NUL character."
     if len(comments) > COMMENTS_MAX:
         errors["comments"] = f"The comments are too long (at most {COMMENTS_MAX:,} characters)."
     if errors:
@@ -553,20 +662,39 @@ def review_report(actor: User, report: QuarterlyReport, *, decision: str, commen
     report.reviewed_at, report.reviewed_by_id = now, actor.id
     report.review_comments = comments
     report.review_comments_html = render_markdown(comments)
-    audit.record(actor, "reporting_report.review", report, coalition=report.coalition.slug,
-                 quarter=report.quarter_key, decision=decision, comments=comments or None)
-    leads = list(db.session.execute(
-        sa.select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.coalition_id == report.coalition_id,
-               Membership.is_lead.is_(True))).scalars())
-    recipients = [u for u in [*leads, report.submitted_by] if u is not None
-                  and can_view_coalition_reporting(u, report.coalition)]
+    audit.record(
+        actor,
+        "reporting_report.review",
+        report,
+        coalition=report.coalition.slug,
+        quarter=report.quarter_key,
+        decision=decision,
+        comments=comments or None,
+    )
+    leads = list(
+        db.session.execute(
+            sa.select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.coalition_id == report.coalition_id, Membership.is_lead.is_(True))
+        ).scalars()
+    )
+    recipients = [
+        u
+        for u in [*leads, report.submitted_by]
+        if u is not None and can_view_coalition_reporting(u, report.coalition)
+    ]
     verb = "accepted" if decision == "accept" else "returned with comments"
-    notify_many(recipients, "report_reviewed", actor=actor, subject_type="reporting_report",
-                subject_id=report.id, url=report_url(report.coalition, quarter_of(report)),
-                text=f"{actor.name} {verb} the {report.quarter_label} report of "
-                     f"{report.coalition.name}",
-                excerpt=comments[:1000] or None, context=[("coalition", report.coalition_id)])
+    notify_many(
+        recipients,
+        "report_reviewed",
+        actor=actor,
+        subject_type="reporting_report",
+        subject_id=report.id,
+        url=report_url(report.coalition, quarter_of(report)),
+        text=f"{actor.name} {verb} the {report.quarter_label} report of {report.coalition.name}",
+        excerpt=comments[:1000] or None,
+        context=[("coalition", report.coalition_id)],
+    )
     db.session.commit()
     return report
 
@@ -575,9 +703,13 @@ def review_report(actor: User, report: QuarterlyReport, *, decision: str, commen
 
 
 def session_measure_ids(session_id: int) -> list[int]:
-    return list(db.session.execute(
-        sa.select(session_measures.c.measure_id)
-        .where(session_measures.c.session_id == session_id)).scalars())
+    return list(
+        db.session.execute(
+            sa.select(session_measures.c.measure_id).where(
+                session_measures.c.session_id == session_id
+            )
+        ).scalars()
+    )
 
 
 def tag_session(actor: User, session, measure_ids: Iterable[Any]) -> list[Measure]:
@@ -589,22 +721,39 @@ def tag_session(actor: User, session, measure_ids: Iterable[Any]) -> list[Measur
     except (TypeError, ValueError):
         raise Invalid({"measure_ids": "Choose measures from the list."}) from None
     before = set(session_measure_ids(session.id))
-    measures = {m.id: m for m in db.session.execute(
-        sa.select(Measure).where(Measure.id.in_(wanted or {-1}))).scalars()}
+    measures = {
+        m.id: m
+        for m in db.session.execute(
+            sa.select(Measure).where(Measure.id.in_(wanted or {-1}))
+        ).scalars()
+    }
     # A retired measure may stay on a session that had it; none can be added.
     if set(measures) != wanted or any(not measures[i].active and i not in before for i in wanted):
         raise Invalid({"measure_ids": "Choose measures from the list."})
     if wanted == before:
         return sorted(measures.values(), key=lambda m: m.position)
-    db.session.execute(sa.delete(session_measures).where(
-        session_measures.c.session_id == session.id))
+    db.session.execute(
+        sa.delete(session_measures).where(session_measures.c.session_id == session.id)
+    )
     if wanted:
-        db.session.execute(sa.insert(session_measures),
-                           [{"session_id": session.id, "measure_id": i} for i in sorted(wanted)])
-    names = {m.id: m.slug for m in db.session.execute(
-        sa.select(Measure).where(Measure.id.in_((wanted | before) or {-1}))).scalars()}
-    audit.record(actor, "coaching_session.measures", session, coalition=session.coalition.slug,
-                 previous=sorted(names[i] for i in before), new=sorted(names[i] for i in wanted))
+        db.session.execute(
+            sa.insert(session_measures),
+            [{"session_id": session.id, "measure_id": i} for i in sorted(wanted)],
+        )
+    names = {
+        m.id: m.slug
+        for m in db.session.execute(
+            sa.select(Measure).where(Measure.id.in_((wanted | before) or {-1}))
+        ).scalars()
+    }
+    audit.record(
+        actor,
+        "coaching_session.measures",
+        session,
+        coalition=session.coalition.slug,
+        previous=sorted(names[i] for i in before),
+        new=sorted(names[i] for i in wanted),
+    )
     db.session.commit()
     return sorted(measures.values(), key=lambda m: m.position)
 
@@ -612,8 +761,9 @@ def tag_session(actor: User, session, measure_ids: Iterable[Any]) -> list[Measur
 # ---------------------------------------------------------------- comparisons
 
 
-def publish_comparison(actor: User, quarter: Quarter, *, title: str = "", note: str = "",
-                       now: datetime | None = None) -> Comparison:
+def publish_comparison(
+    actor: User, quarter: Quarter, *, title: str = "", note: str = "", now: datetime | None = None
+) -> Comparison:
     """Publish every coalition's progress as of the quarter for the whole program, frozen."""
     from cop.reporting.dashboards import comparison_snapshot
 
@@ -624,7 +774,8 @@ def publish_comparison(actor: User, quarter: Quarter, *, title: str = "", note: 
     if quarter is None or not period.contains(quarter):
         errors["quarter"] = "Choose a quarter of the grant period."
     title = " ".join((title or "").split()) or (
-        f"Coalitions compared, {quarter.label}" if quarter else "")
+        f"Coalitions compared, {quarter.label}" if quarter else ""
+    )
     if len(title) > 200:
         errors["title"] = "The title is too long (at most 200 characters)."
     note = (note or "").strip()
@@ -632,10 +783,16 @@ def publish_comparison(actor: User, quarter: Quarter, *, title: str = "", note: 
         errors["note"] = f"The note is too long (at most {COMMENTS_MAX:,} characters)."
     if errors:
         raise Invalid(errors)
-    comparison = Comparison(year=quarter.year, quarter=quarter.number, title=title, note=note,
-                            note_html=render_markdown(note), published_by_id=actor.id,
-                            published_at=now or utcnow(),
-                            snapshot=comparison_snapshot(quarter, period))
+    comparison = Comparison(
+        year=quarter.year,
+        quarter=quarter.number,
+        title=title,
+        note=note,
+        note_html=render_markdown(note),
+        published_by_id=actor.id,
+        published_at=now or utcnow(),
+        snapshot=comparison_snapshot(quarter, period),
+    )
     db.session.add(comparison)
     db.session.flush()
     audit.record(actor, "reporting_comparison.publish", comparison, quarter=quarter.key)
@@ -643,14 +800,16 @@ def publish_comparison(actor: User, quarter: Quarter, *, title: str = "", note: 
     return comparison
 
 
-def withdraw_comparison(actor: User, comparison: Comparison, *,
-                        now: datetime | None = None) -> Comparison:
+def withdraw_comparison(
+    actor: User, comparison: Comparison, *, now: datetime | None = None
+) -> Comparison:
     if not can_publish_comparisons(actor):
         raise PermissionDenied("Only admins withdraw comparisons.")
     if comparison.withdrawn_at is None:
         comparison.withdrawn_at = now or utcnow()
-        audit.record(actor, "reporting_comparison.withdraw", comparison,
-                     quarter=comparison.quarter_key)
+        audit.record(
+            actor, "reporting_comparison.withdraw", comparison, quarter=comparison.quarter_key
+        )
         db.session.commit()
     return comparison
 
@@ -689,49 +848,84 @@ def due_report_reminders(now: datetime | None = None) -> int:
     # Only coalitions whose reporting is set up (targets, or a report): a new deployment
     # does not remind coalitions of reports nobody has asked them for yet.
     set_up = sa.union(sa.select(Target.coalition_id), sa.select(QuarterlyReport.coalition_id))
-    coalitions = list(db.session.execute(
-        sa.select(Coalition).where(Coalition.id.in_(set_up)).order_by(Coalition.id)).scalars())
+    coalitions = list(
+        db.session.execute(
+            sa.select(Coalition).where(Coalition.id.in_(set_up)).order_by(Coalition.id)
+        ).scalars()
+    )
     people: dict[int, list[User]] = {}  # the leads and the coaches of each coalition
     for coalition_id, user in db.session.execute(
-            sa.select(Membership.coalition_id, User).join(User, User.id == Membership.user_id)
-            .where(Membership.is_lead.is_(True), User.active.is_(True))).all():
+        sa.select(Membership.coalition_id, User)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.is_lead.is_(True), User.active.is_(True))
+    ).all():
         people.setdefault(coalition_id, []).append(user)
     for coalition_id, user in db.session.execute(
-            sa.select(CoachAssignment.coalition_id, User)
-            .join(User, User.id == CoachAssignment.coach_id).where(User.active.is_(True))).all():
+        sa.select(CoachAssignment.coalition_id, User)
+        .join(User, User.id == CoachAssignment.coach_id)
+        .where(User.active.is_(True))
+    ).all():
         people.setdefault(coalition_id, []).append(user)
     created = 0
     claimed = False
     for quarter, stage in stages:
-        handed_in = set(db.session.execute(
-            sa.select(QuarterlyReport.coalition_id).where(
-                QuarterlyReport.year == quarter.year, QuarterlyReport.quarter == quarter.number,
-                QuarterlyReport.status.in_((ReportStatus.SUBMITTED.value,
-                                            ReportStatus.ACCEPTED.value)))).scalars())
-        sent = set(db.session.execute(
-            sa.select(ReportReminder.coalition_id).where(
-                ReportReminder.year == quarter.year, ReportReminder.quarter == quarter.number,
-                ReportReminder.stage == stage)).scalars())
+        handed_in = set(
+            db.session.execute(
+                sa.select(QuarterlyReport.coalition_id).where(
+                    QuarterlyReport.year == quarter.year,
+                    QuarterlyReport.quarter == quarter.number,
+                    QuarterlyReport.status.in_(
+                        (ReportStatus.SUBMITTED.value, ReportStatus.ACCEPTED.value)
+                    ),
+                )
+            ).scalars()
+        )
+        sent = set(
+            db.session.execute(
+                sa.select(ReportReminder.coalition_id).where(
+                    ReportReminder.year == quarter.year,
+                    ReportReminder.quarter == quarter.number,
+                    ReportReminder.stage == stage,
+                )
+            ).scalars()
+        )
         due = period.due_on(quarter)
         for coalition in coalitions:
             if coalition.id in handed_in or coalition.id in sent:
                 continue
-            db.session.add(ReportReminder(coalition_id=coalition.id, year=quarter.year,
-                                          quarter=quarter.number, stage=stage, sent_at=now))
+            db.session.add(
+                ReportReminder(
+                    coalition_id=coalition.id,
+                    year=quarter.year,
+                    quarter=quarter.number,
+                    stage=stage,
+                    sent_at=now,
+                )
+            )
             claimed = True
             if stage == "due_soon":
                 days = (due - today(now)).days
-                when = "today" if days == 0 else ("tomorrow" if days == 1 else
-                                                  f"on {due:%b %-d, %Y}")
-                text = (f"The {quarter.label} report of {coalition.name} is due {when}")
+                when = (
+                    "today" if days == 0 else ("tomorrow" if days == 1 else f"on {due:%b %-d, %Y}")
+                )
+                text = f"The {quarter.label} report of {coalition.name} is due {when}"
             else:
-                text = (f"The {quarter.label} report of {coalition.name} was due on "
-                        f"{due:%b %-d, %Y} and has not been submitted")
-            created += len(notify_many(
-                people.get(coalition.id, []), "report_due", actor=None,
-                subject_type="coalition", subject_id=coalition.id,
-                url=report_url(coalition, quarter), text=text,
-                context=[("coalition", coalition.id)]))
+                text = (
+                    f"The {quarter.label} report of {coalition.name} was due on "
+                    f"{due:%b %-d, %Y} and has not been submitted"
+                )
+            created += len(
+                notify_many(
+                    people.get(coalition.id, []),
+                    "report_due",
+                    actor=None,
+                    subject_type="coalition",
+                    subject_id=coalition.id,
+                    url=report_url(coalition, quarter),
+                    text=text,
+                    context=[("coalition", coalition.id)],
+                )
+            )
     if claimed:
         db.session.commit()
     return created

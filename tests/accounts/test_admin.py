@@ -13,8 +13,7 @@ from cop.core.audit import AuditEvent, AuditLogIsAppendOnly
 from tests.conftest import login, post_form
 from tests.factories import PASSWORD, make_user
 
-ADMIN_PAGES = ["/admin/users", "/admin/users?q=member", "/admin/audit",
-               "/admin/users/{member}"]
+ADMIN_PAGES = ["/admin/users", "/admin/users?q=member", "/admin/audit", "/admin/users/{member}"]
 
 
 def audit_events(db, action: str | None = None) -> list[AuditEvent]:
@@ -90,14 +89,17 @@ def test_user_list_shows_everyone(login_as, world):
 
 
 def test_user_search_by_name_email_and_organization(login_as, world, app):
-    make_user("expert", email="ada@test.example.org", name="Ada Lovelace",
-              organization="Analytical Engines Inc")
+    make_user(
+        "expert",
+        email="ada@test.example.org",
+        name="Ada Lovelace",
+        organization="Analytical Engines Inc",
+    )
     client = login_as("admin")
     for q in ("lovelace", "ADA@", "analytical"):
         page = client.get("/admin/users", query_string={"q": q}).get_data(as_text=True)
         assert listed_emails(page) == {"ada@test.example.org"}, q
-    page = client.get("/admin/users", query_string={"q": "no such person"}).get_data(
-        as_text=True)
+    page = client.get("/admin/users", query_string={"q": "no such person"}).get_data(as_text=True)
     assert listed_emails(page) == set()
     assert "No account matches." in page
 
@@ -185,37 +187,53 @@ def test_promoted_user_gains_admin_pages(login_as, world):
     assert expert.get("/admin/users").status_code == 200
 
 
-def test_deactivation_ends_sessions_revokes_tokens_and_is_audited(app, login_as, world, db,
-                                                                  fresh):
+def test_deactivation_ends_sessions_revokes_tokens_and_is_audited(app, login_as, world, db, fresh):
     member = world["member"]
     browser = login_as("member")
     token = api_token_for(app.test_client(), member.email)
     other_token = api_token_for(app.test_client(), world["expert"].email)
     assert browser.get("/profile").status_code == 200
-    assert app.test_client().get("/api/v1/me", headers={
-        "Authorization": f"Bearer {token}"}).status_code == 200
+    assert (
+        app.test_client()
+        .get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        .status_code
+        == 200
+    )
 
     response = update_user(login_as("admin"), member.id, "member", False)
     assert response.status_code == 303
     fresh()
     assert db.session.get(User, member.id).active is False
-    assert db.session.execute(sa.select(sa.func.count()).select_from(UserSession).where(
-        UserSession.user_id == member.id)).scalar() == 0
+    assert (
+        db.session.execute(
+            sa.select(sa.func.count())
+            .select_from(UserSession)
+            .where(UserSession.user_id == member.id)
+        ).scalar()
+        == 0
+    )
     tokens = db.session.execute(sa.select(ApiToken).where(ApiToken.user_id == member.id)).scalars()
     assert all(t.revoked_at is not None for t in tokens)
     assert browser.get("/profile").status_code == 302
-    assert app.test_client().get("/api/v1/me", headers={
-        "Authorization": f"Bearer {token}"}).status_code == 401
+    assert (
+        app.test_client()
+        .get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        .status_code
+        == 401
+    )
     # Nobody else is touched.
-    assert app.test_client().get("/api/v1/me", headers={
-        "Authorization": f"Bearer {other_token}"}).status_code == 200
+    assert (
+        app.test_client()
+        .get("/api/v1/me", headers={"Authorization": f"Bearer {other_token}"})
+        .status_code
+        == 200
+    )
     (event,) = audit_events(db, "user.deactivate")
     assert event.actor_id == world["admin"].id and event.target_id == member.id
     assert event.details == {"active": [True, False]}
     assert_recent_utc(event.created_at)
     # And they cannot log back in.
-    response = post_form(app.test_client(), "/login", {"email": member.email,
-                                                       "password": PASSWORD})
+    response = post_form(app.test_client(), "/login", {"email": member.email, "password": PASSWORD})
     assert response.status_code == 200
 
 
@@ -268,8 +286,9 @@ def test_unknown_role_is_refused(login_as, world, db):
 
 def test_admin_change_needs_csrf(login_as, world, db):
     client = login_as("admin")
-    response = client.post(f"/admin/users/{world['expert'].id}", data={"role": "admin",
-                                                                       "active": "y"})
+    response = client.post(
+        f"/admin/users/{world['expert'].id}", data={"role": "admin", "active": "y"}
+    )
     assert response.status_code == 400
     assert db.session.get(User, world["expert"].id).role == "expert"
 
@@ -299,10 +318,13 @@ def test_audit_log_is_append_only_for_deletes(login_as, world, db):
     assert len(audit_events(db, "user.role_change")) == 1
 
 
-@pytest.mark.parametrize("statement", [
-    sa.update(AuditEvent).values(action="user.nothing_happened"),
-    sa.delete(AuditEvent),
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        sa.update(AuditEvent).values(action="user.nothing_happened"),
+        sa.delete(AuditEvent),
+    ],
+)
 def test_audit_log_refuses_bulk_orm_statements(login_as, world, db, statement):
     update_user(login_as("admin"), world["expert"].id, "coach", True)
     try:
@@ -320,6 +342,7 @@ def test_audit_log_filters_by_action(login_as, world):
     client = login_as("admin")
     update_user(client, world["expert"].id, "coach", True)
     page = client.get("/admin/audit", query_string={"action": "user.role_change"}).get_data(
-        as_text=True)
+        as_text=True
+    )
     assert "user.role_change" in page
     assert "user.create" not in page

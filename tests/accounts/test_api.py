@@ -62,16 +62,20 @@ def test_token_for_email_and_password(client, world, db):
     assert body["token"] not in stored.token_hash  # only a digest is kept
     assert stored.revoked_at is None
     event = db.session.execute(
-        sa.select(AuditEvent).where(AuditEvent.action == "token.create")).scalar_one()
+        sa.select(AuditEvent).where(AuditEvent.action == "token.create")
+    ).scalar_one()
     assert event.actor_id == world["member"].id
 
 
-@pytest.mark.parametrize("email, password", [
-    ("member@test.example.org", "wrong password"),
-    ("nobody@test.example.org", PASSWORD),
-    ("gone@test.example.org", PASSWORD),  # deactivated
-    ("not an email", PASSWORD),
-])
+@pytest.mark.parametrize(
+    "email, password",
+    [
+        ("member@test.example.org", "wrong password"),
+        ("nobody@test.example.org", PASSWORD),
+        ("gone@test.example.org", PASSWORD),  # deactivated
+        ("not an email", PASSWORD),
+    ],
+)
 def test_token_refused_for_bad_credentials(client, world, db, email, password):
     response = get_token(client, email, password)
     error = assert_error(response, 401, "unauthorized")
@@ -80,13 +84,16 @@ def test_token_refused_for_bad_credentials(client, world, db, email, password):
     assert token_count(db) == 0
 
 
-@pytest.mark.parametrize("payload", [
-    {},
-    {"email": "member@test.example.org"},
-    {"password": PASSWORD},
-    {"email": 42, "password": PASSWORD},
-    {"email": "member@test.example.org", "password": PASSWORD, "name": "n" * 81},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {},
+        {"email": "member@test.example.org"},
+        {"password": PASSWORD},
+        {"email": 42, "password": PASSWORD},
+        {"email": "member@test.example.org", "password": PASSWORD, "name": "n" * 81},
+    ],
+)
 def test_token_request_with_missing_or_bad_fields_is_422(client, world, db, payload):
     response = client.post("/api/v1/tokens", json=payload)
     error = assert_error(response, 422, "invalid")
@@ -101,11 +108,11 @@ def test_missing_field_is_named_in_details(client, world):
 
 
 def test_token_request_must_be_json(client, world, db):
-    response = client.post("/api/v1/tokens",
-                           data={"email": world["member"].email, "password": PASSWORD})
+    response = client.post(
+        "/api/v1/tokens", data={"email": world["member"].email, "password": PASSWORD}
+    )
     assert_error(response, 415, "unsupported_media_type")
-    response = client.post("/api/v1/tokens", data="{not json",
-                           content_type="application/json")
+    response = client.post("/api/v1/tokens", data="{not json", content_type="application/json")
     assert response.status_code in (400, 422)
     assert response.json["error"]["code"] in ("bad_request", "invalid")
     assert token_count(db) == 0
@@ -122,17 +129,25 @@ def test_failed_token_requests_are_throttled(client, world, db):
 def test_failed_token_requests_are_throttled_per_email_across_addresses(client, world, db):
     email = world["member"].email
     for n in range(5):
-        response = client.post("/api/v1/tokens", json={"email": email, "password": "wrong!"},
-                               environ_base={"REMOTE_ADDR": f"10.1.0.{n + 1}"})
+        response = client.post(
+            "/api/v1/tokens",
+            json={"email": email, "password": "wrong!"},
+            environ_base={"REMOTE_ADDR": f"10.1.0.{n + 1}"},
+        )
         assert response.status_code == 401
-    response = client.post("/api/v1/tokens", json={"email": email.upper(), "password": PASSWORD},
-                           environ_base={"REMOTE_ADDR": "10.1.0.99"})
+    response = client.post(
+        "/api/v1/tokens",
+        json={"email": email.upper(), "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.1.0.99"},
+    )
     assert_error(response, 429, "too_many_requests")
     assert token_count(db) == 0
     # Another account from another address is not held back.
-    response = client.post("/api/v1/tokens", json={"email": world["lead"].email,
-                                                   "password": PASSWORD},
-                           environ_base={"REMOTE_ADDR": "10.1.1.1"})
+    response = client.post(
+        "/api/v1/tokens",
+        json={"email": world["lead"].email, "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.1.1.1"},
+    )
     assert response.status_code == 201
 
 
@@ -142,18 +157,32 @@ def test_login_page_and_api_share_the_email_throttle(client, world, db):
 
     email = world["member"].email
     for n in range(3):
-        response = post_form(client, "/login", {"email": email, "password": "wrong!"},
-                             environ_base={"REMOTE_ADDR": f"10.2.0.{n + 1}"})
+        response = post_form(
+            client,
+            "/login",
+            {"email": email, "password": "wrong!"},
+            environ_base={"REMOTE_ADDR": f"10.2.0.{n + 1}"},
+        )
         assert response.status_code == 200
     for n in range(2):
-        response = client.post("/api/v1/tokens", json={"email": email, "password": "wrong!"},
-                               environ_base={"REMOTE_ADDR": f"10.2.1.{n + 1}"})
+        response = client.post(
+            "/api/v1/tokens",
+            json={"email": email, "password": "wrong!"},
+            environ_base={"REMOTE_ADDR": f"10.2.1.{n + 1}"},
+        )
         assert response.status_code == 401
-    response = client.post("/api/v1/tokens", json={"email": email, "password": PASSWORD},
-                           environ_base={"REMOTE_ADDR": "10.2.2.1"})
+    response = client.post(
+        "/api/v1/tokens",
+        json={"email": email, "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.2.2.1"},
+    )
     assert_error(response, 429, "too_many_requests")
-    response = post_form(client, "/login", {"email": email, "password": PASSWORD},
-                         environ_base={"REMOTE_ADDR": "10.2.2.2"})
+    response = post_form(
+        client,
+        "/login",
+        {"email": email, "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.2.2.2"},
+    )
     assert response.status_code == 429
     assert token_count(db) == 0
 
@@ -178,8 +207,9 @@ def test_me_with_a_bearer_token(app, world):
     body = response.json
     assert body["email"] == world["lead"].email
     assert body["role"] == "member"
-    assert body["coalitions"] == [{"slug": "alpha", "name": "Alpha Coalition (demo)",
-                                   "is_lead": True}]
+    assert body["coalitions"] == [
+        {"slug": "alpha", "name": "Alpha Coalition (demo)", "is_lead": True}
+    ]
     assert body["coached_coalitions"] == []
     assert "password_hash" not in body and "password" not in body
 
@@ -192,13 +222,16 @@ def test_me_for_a_coach_lists_coached_coalitions(client, world):
     assert body["coalitions"] == []
 
 
-@pytest.mark.parametrize("headers", [
-    {},
-    {"Authorization": "Bearer "},
-    {"Authorization": "Bearer cop_not-a-real-token"},
-    {"Authorization": "Basic bWVtYmVyOnBhc3N3b3Jk"},
-    {"Authorization": "Token cop_x"},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer "},
+        {"Authorization": "Bearer cop_not-a-real-token"},
+        {"Authorization": "Basic bWVtYmVyOnBhc3N3b3Jk"},
+        {"Authorization": "Token cop_x"},
+    ],
+)
 def test_me_without_a_valid_token_is_401_json(client, headers):
     response = client.get("/api/v1/me", headers=headers)
     assert_error(response, 401, "unauthorized")
@@ -225,10 +258,17 @@ def test_revoking_the_current_token(app, world, db, member_token, fresh):
     fresh()
     assert db.session.execute(sa.select(ApiToken)).scalar_one().revoked_at is not None
     assert_error(client.get("/api/v1/me", headers=bearer(member_token)), 401, "unauthorized")
-    assert_error(client.delete("/api/v1/tokens/current", headers=bearer(member_token)), 401,
-                 "unauthorized")
-    assert db.session.execute(sa.select(sa.func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "token.revoke")).scalar() == 1
+    assert_error(
+        client.delete("/api/v1/tokens/current", headers=bearer(member_token)), 401, "unauthorized"
+    )
+    assert (
+        db.session.execute(
+            sa.select(sa.func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "token.revoke")
+        ).scalar()
+        == 1
+    )
 
 
 def test_revoking_one_token_leaves_the_others(client, world, db):
@@ -288,8 +328,9 @@ def test_bearer_token_does_not_log_in_to_html_pages(client, member_token):
 def test_current_token_delete_needs_a_token(app, world):
     browser = app.test_client()
     login(browser, world["member"])
-    response = browser.delete("/api/v1/tokens/current",
-                              headers={"X-CSRFToken": csrf_token(browser, "/profile")})
+    response = browser.delete(
+        "/api/v1/tokens/current", headers={"X-CSRFToken": csrf_token(browser, "/profile")}
+    )
     assert_error(response, 400, "bad_request")
 
 
@@ -315,14 +356,14 @@ def test_cookie_authenticated_state_change_needs_the_csrf_header(app, world, db,
     response = browser.delete(f"/api/v1/tokens/{token['id']}")
     error = assert_error(response, 400, "bad_request")
     assert "CSRF" in error["message"]
-    response = browser.delete(f"/api/v1/tokens/{token['id']}",
-                              headers={"X-CSRFToken": "forged"})
+    response = browser.delete(f"/api/v1/tokens/{token['id']}", headers={"X-CSRFToken": "forged"})
     assert_error(response, 400, "bad_request")
     fresh()
     assert db.session.get(ApiToken, token["id"]).revoked_at is None
 
-    response = browser.delete(f"/api/v1/tokens/{token['id']}",
-                              headers={"X-CSRFToken": csrf_token(browser, "/profile")})
+    response = browser.delete(
+        f"/api/v1/tokens/{token['id']}", headers={"X-CSRFToken": csrf_token(browser, "/profile")}
+    )
     assert response.status_code == 204
     fresh()
     assert db.session.get(ApiToken, token["id"]).revoked_at is not None
@@ -334,9 +375,11 @@ def test_cookie_authenticated_token_request_needs_the_csrf_header(app, world, db
     response = get_token(browser, world["member"].email)
     assert_error(response, 400, "bad_request")
     assert token_count(db) == 0
-    response = browser.post("/api/v1/tokens",
-                            json={"email": world["member"].email, "password": PASSWORD},
-                            headers={"X-CSRFToken": csrf_token(browser, "/profile")})
+    response = browser.post(
+        "/api/v1/tokens",
+        json={"email": world["member"].email, "password": PASSWORD},
+        headers={"X-CSRFToken": csrf_token(browser, "/profile")},
+    )
     assert response.status_code == 201
 
 
@@ -349,12 +392,15 @@ def test_bearer_callers_need_no_csrf_header(client, world, db, member_token):
 # ---------------------------------------------------------------- errors and the document
 
 
-@pytest.mark.parametrize("method, path", [
-    ("get", "/api/v1/nothing-here"),
-    ("get", "/api/v2/me"),
-    ("post", "/api/v1/nothing-here"),
-    ("get", "/api/v1/tokens/999999/extra"),
-])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("get", "/api/v1/nothing-here"),
+        ("get", "/api/v2/me"),
+        ("post", "/api/v1/nothing-here"),
+        ("get", "/api/v1/tokens/999999/extra"),
+    ],
+)
 def test_unknown_api_path_is_404_json(client, world, member_token, method, path):
     response = getattr(client, method)(path, headers=bearer(member_token))
     assert_error(response, 404, "not_found")
@@ -377,11 +423,19 @@ def test_openapi_document(client):
     doc = response.json
     assert doc["openapi"].startswith("3.")
     assert doc["info"]["title"] == "cop API"
-    for path in ("/api/v1/tokens", "/api/v1/me", "/api/v1/coalitions",
-                 "/api/v1/coalitions/{slug}", "/api/v1/tokens/current"):
+    for path in (
+        "/api/v1/tokens",
+        "/api/v1/me",
+        "/api/v1/coalitions",
+        "/api/v1/coalitions/{slug}",
+        "/api/v1/tokens/current",
+    ):
         assert path in doc["paths"], path
     assert doc["components"]["securitySchemes"]["bearerAuth"] == {
-        "type": "http", "scheme": "bearer", "description": "POST /api/v1/tokens"}
+        "type": "http",
+        "scheme": "bearer",
+        "description": "POST /api/v1/tokens",
+    }
     assert doc["security"] == [{"bearerAuth": []}]
     # Getting a token needs no token.
     assert doc["paths"]["/api/v1/tokens"]["post"]["security"] == []

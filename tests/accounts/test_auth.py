@@ -13,8 +13,9 @@ LOGIN_ERROR = "Wrong email or password"
 
 
 def session_rows(db, user) -> list[UserSession]:
-    return list(db.session.execute(
-        sa.select(UserSession).where(UserSession.user_id == user.id)).scalars())
+    return list(
+        db.session.execute(sa.select(UserSession).where(UserSession.user_id == user.id)).scalars()
+    )
 
 
 def cookie_value(client, name: str = "cop_session") -> str | None:
@@ -45,8 +46,9 @@ def test_login_with_right_password_opens_a_session(client, world, db, fresh):
 
 
 def test_login_email_is_case_and_space_insensitive(client, world):
-    response = post_form(client, "/login", {"email": "  Member@Test.Example.ORG ",
-                                            "password": PASSWORD})
+    response = post_form(
+        client, "/login", {"email": "  Member@Test.Example.ORG ", "password": PASSWORD}
+    )
     assert response.status_code == 303
     assert is_logged_in(client)
 
@@ -61,8 +63,9 @@ def test_wrong_password_gives_a_clear_message_and_no_session(client, world, db):
 
 
 def test_unknown_email_gives_the_same_message(client, world, db):
-    response = post_form(client, "/login", {"email": "nobody@test.example.org",
-                                            "password": PASSWORD})
+    response = post_form(
+        client, "/login", {"email": "nobody@test.example.org", "password": PASSWORD}
+    )
     assert response.status_code == 200
     assert LOGIN_ERROR in response.get_data(as_text=True)
     assert db.session.execute(sa.select(sa.func.count()).select_from(UserSession)).scalar() == 0
@@ -87,8 +90,9 @@ def test_deactivated_user_cannot_log_in(client, world, db):
 def test_user_without_password_cannot_log_in(client, app, db):
     from cop.accounts import services
 
-    user = services.create_user(None, email="nopw@test.example.org", name="No Password",
-                                role="expert")
+    user = services.create_user(
+        None, email="nopw@test.example.org", name="No Password", role="expert"
+    )
     response = post_form(client, "/login", {"email": user.email, "password": ""})
     assert response.status_code == 400  # a password is required
     response = post_form(client, "/login", {"email": user.email, "password": "anything at all"})
@@ -109,8 +113,11 @@ def test_logged_in_user_visiting_login_goes_home(login_as):
 
 def test_next_to_a_local_path_is_followed(client, world):
     member = world["member"]
-    response = post_form(client, "/login", {"email": member.email, "password": PASSWORD,
-                                            "next": f"/people/{member.id}?tab=about"})
+    response = post_form(
+        client,
+        "/login",
+        {"email": member.email, "password": PASSWORD, "next": f"/people/{member.id}?tab=about"},
+    )
     assert response.status_code == 303
     assert response.headers["Location"] == f"/people/{member.id}?tab=about"
 
@@ -122,8 +129,9 @@ def test_login_required_page_round_trips_through_login(client, world):
     # The login page carries the target in its hidden field.
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert 'name="next" type="hidden" value="/profile"' in page
-    response = post_form(client, "/login", {"email": world["member"].email,
-                                            "password": PASSWORD, "next": "/profile"})
+    response = post_form(
+        client, "/login", {"email": world["member"].email, "password": PASSWORD, "next": "/profile"}
+    )
     assert response.headers["Location"] == "/profile"
 
 
@@ -148,8 +156,11 @@ UNSAFE_NEXT = [
 def test_unsafe_next_falls_back_to_home(app, world):
     followed = []
     for target in UNSAFE_NEXT:
-        response = post_form(app.test_client(), "/login", {
-            "email": world["member"].email, "password": PASSWORD, "next": target})
+        response = post_form(
+            app.test_client(),
+            "/login",
+            {"email": world["member"].email, "password": PASSWORD, "next": target},
+        )
         assert response.status_code == 303, target
         if response.headers["Location"] != "/":
             followed.append((target, response.headers["Location"]))
@@ -172,8 +183,9 @@ def test_csrf_token_from_before_login_is_void_after_login(client, world, db):
     """Nothing of the anonymous session carries over, not even its CSRF token."""
     old_token = csrf_token(client)
     login(client, world["member"])
-    response = client.post("/profile", data={"csrf_token": old_token, "name": "Changed",
-                                             "timezone": "UTC"})
+    response = client.post(
+        "/profile", data={"csrf_token": old_token, "name": "Changed", "timezone": "UTC"}
+    )
     assert response.status_code == 400
     assert db.session.get(User, world["member"].id).name != "Changed"
 
@@ -181,8 +193,12 @@ def test_csrf_token_from_before_login_is_void_after_login(client, world, db):
 def test_logging_in_again_replaces_the_browser_session(app, client, world, db, fresh):
     login(client, world["member"])
     first_cookie = cookie_value(client)
-    response = post_form(client, "/login", {"email": world["member"].email,
-                                            "password": PASSWORD}, token_from="/profile")
+    response = post_form(
+        client,
+        "/login",
+        {"email": world["member"].email, "password": PASSWORD},
+        token_from="/profile",
+    )
     assert response.status_code == 303
     fresh()
     assert len(session_rows(db, world["member"])) == 1
@@ -278,8 +294,7 @@ def test_logout_without_csrf_token_is_refused(client, world, db):
     assert len(session_rows(db, world["member"])) == 1
 
 
-def test_logout_ends_the_session_and_a_copied_cookie_stops_working(app, client, world, db,
-                                                                    fresh):
+def test_logout_ends_the_session_and_a_copied_cookie_stops_working(app, client, world, db, fresh):
     login(client, world["member"])
     copied = cookie_value(client)
     thief = app.test_client()
@@ -305,8 +320,12 @@ def test_logout_when_not_logged_in_redirects_to_login(client, world):
 
 
 def fail_login(client, email: str, ip: str = "127.0.0.1"):
-    return post_form(client, "/login", {"email": email, "password": "wrong password!"},
-                     environ_base={"REMOTE_ADDR": ip})
+    return post_form(
+        client,
+        "/login",
+        {"email": email, "password": "wrong password!"},
+        environ_base={"REMOTE_ADDR": ip},
+    )
 
 
 def test_failed_logins_for_an_email_are_throttled(client, world, db):
@@ -331,8 +350,12 @@ def test_throttle_is_per_email_across_addresses(client, world):
     assert fail_login(client, email, ip="10.0.0.99").status_code == 429
     # Another account, from another address, is not affected.
     assert fail_login(client, world["lead"].email, ip="10.0.1.1").status_code == 200
-    response = post_form(client, "/login", {"email": world["lead"].email, "password": PASSWORD},
-                         environ_base={"REMOTE_ADDR": "10.0.1.2"})
+    response = post_form(
+        client,
+        "/login",
+        {"email": world["lead"].email, "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.0.1.2"},
+    )
     assert response.status_code == 303
 
 
@@ -385,18 +408,24 @@ def test_csrf_token_of_another_session_is_refused(app, world, db):
     foreign_token = csrf_token(other)
     client = app.test_client()
     client.get("/login")
-    response = client.post("/login", data={"email": world["member"].email, "password": PASSWORD,
-                                           "csrf_token": foreign_token})
+    response = client.post(
+        "/login",
+        data={"email": world["member"].email, "password": PASSWORD, "csrf_token": foreign_token},
+    )
     assert response.status_code == 400
     assert session_rows(db, world["member"]) == []
 
 
 @pytest.mark.parametrize("token", [None, "forged-token"])
-def test_profile_post_without_a_valid_csrf_token_changes_nothing(login_as, world, db, fresh,
-                                                                  token):
+def test_profile_post_without_a_valid_csrf_token_changes_nothing(login_as, world, db, fresh, token):
     client = login_as("member")
-    data = {"name": "Changed Name", "organization": "Changed", "title": "",
-            "timezone": "America/Chicago", "bio": ""}
+    data = {
+        "name": "Changed Name",
+        "organization": "Changed",
+        "title": "",
+        "timezone": "America/Chicago",
+        "bio": "",
+    }
     if token is not None:
         data["csrf_token"] = token
     response = client.post("/profile", data=data)

@@ -28,8 +28,11 @@ def count(db, model, *where) -> int:
 
 
 def invitations(db, email: str) -> list[Invitation]:
-    return list(db.session.execute(
-        sa.select(Invitation).where(Invitation.email == email).order_by(Invitation.id)).scalars())
+    return list(
+        db.session.execute(
+            sa.select(Invitation).where(Invitation.email == email).order_by(Invitation.id)
+        ).scalars()
+    )
 
 
 def send_invitation(client, **fields):
@@ -46,11 +49,19 @@ def link_path(response) -> str:
     return urlsplit(html.unescape(match.group(1))).path
 
 
-def accept(client, path: str, name: str = "New Person", password: str = NEW_PASSWORD,
-           confirm: str | None = None):
-    return post_form(client, path, {"name": name, "password": password,
-                                    "confirm": password if confirm is None else confirm},
-                     token_from="/login")
+def accept(
+    client,
+    path: str,
+    name: str = "New Person",
+    password: str = NEW_PASSWORD,
+    confirm: str | None = None,
+):
+    return post_form(
+        client,
+        path,
+        {"name": name, "password": password, "confirm": password if confirm is None else confirm},
+        token_from="/login",
+    )
 
 
 @pytest.fixture
@@ -89,8 +100,9 @@ def test_admin_invites_any_role(login_as, world, db, role):
 
 def test_admin_invites_a_coalition_lead(login_as, world, db):
     client = login_as("admin")
-    response = send_invitation(client, email="new.lead@test.example.org", role="member",
-                               coalition="beta", as_lead="y")
+    response = send_invitation(
+        client, email="new.lead@test.example.org", role="member", coalition="beta", as_lead="y"
+    )
     assert response.status_code == 200
     (invitation,) = invitations(db, "new.lead@test.example.org")
     assert invitation.coalition_id == world["beta"].id
@@ -101,7 +113,8 @@ def test_invitation_is_audited(login_as, world, db):
     client = login_as("admin")
     send_invitation(client, email="audited@test.example.org", role="expert")
     event = db.session.execute(
-        sa.select(AuditEvent).where(AuditEvent.action == "invitation.create")).scalar_one()
+        sa.select(AuditEvent).where(AuditEvent.action == "invitation.create")
+    ).scalar_one()
     assert event.actor_id == world["admin"].id
     assert event.details["email"] == "audited@test.example.org"
 
@@ -125,8 +138,9 @@ def test_lead_invites_a_member_to_their_own_coalition(login_as, world, db):
     client = login_as("lead")
     page = client.get("/invitations/new").get_data(as_text=True)
     assert "Beta Coalition" not in page  # only their own coalition is offered
-    response = send_invitation(client, email="teammate@test.example.org", role="member",
-                               coalition="alpha")
+    response = send_invitation(
+        client, email="teammate@test.example.org", role="member", coalition="alpha"
+    )
     assert response.status_code == 200
     (invitation,) = invitations(db, "teammate@test.example.org")
     assert invitation.role == "member"
@@ -135,14 +149,17 @@ def test_lead_invites_a_member_to_their_own_coalition(login_as, world, db):
     assert invitation.invited_by_id == world["lead"].id
 
 
-@pytest.mark.parametrize("fields", [
-    {"role": "member", "coalition": "beta"},           # another coalition
-    {"role": "admin", "coalition": ""},               # a role leads may not give
-    {"role": "admin", "coalition": "alpha"},
-    {"role": "coach", "coalition": "alpha"},
-    {"role": "member", "coalition": "alpha", "as_lead": "y"},  # leads make no leads
-    {"role": "member", "coalition": "no-such-coalition"},
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"role": "member", "coalition": "beta"},  # another coalition
+        {"role": "admin", "coalition": ""},  # a role leads may not give
+        {"role": "admin", "coalition": "alpha"},
+        {"role": "coach", "coalition": "alpha"},
+        {"role": "member", "coalition": "alpha", "as_lead": "y"},  # leads make no leads
+        {"role": "member", "coalition": "no-such-coalition"},
+    ],
+)
 def test_lead_cannot_invite_beyond_their_coalition(login_as, db, fields):
     client = login_as("lead")
     response = send_invitation(client, email="sneaky@test.example.org", **fields)
@@ -155,16 +172,22 @@ def test_non_leads_cannot_invite(login_as, db):
         client = login_as(key)
         assert client.get("/invitations/new").status_code == 404, key
         assert client.get("/invitations").status_code == 404, key
-        response = post_form(client, "/invitations/new", {
-            "email": "x@test.example.org", "role": "member", "coalition": "alpha"},
-            token_from="/profile")
+        response = post_form(
+            client,
+            "/invitations/new",
+            {"email": "x@test.example.org", "role": "member", "coalition": "alpha"},
+            token_from="/profile",
+        )
         assert response.status_code == 404, key
     assert count(db, Invitation) == 0
 
 
 def test_anonymous_cannot_invite(client, world, db):
-    response = post_form(client, "/invitations/new",
-                         {"email": "x@test.example.org", "role": "expert", "coalition": ""})
+    response = post_form(
+        client,
+        "/invitations/new",
+        {"email": "x@test.example.org", "role": "expert", "coalition": ""},
+    )
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
     assert count(db, Invitation) == 0
@@ -195,7 +218,8 @@ def test_a_second_invitation_revokes_the_first(login_as, world, db, fresh):
     assert accept(visitor, second).status_code == 303
     fresh()
     user = db.session.execute(
-        sa.select(User).where(User.email == "twice@test.example.org")).scalar_one()
+        sa.select(User).where(User.email == "twice@test.example.org")
+    ).scalar_one()
     assert user.role == "coach"
 
 
@@ -234,16 +258,20 @@ def test_accepting_creates_the_member_and_logs_them_in(invite_link, app, world, 
     assert response.headers["Location"] == "/profile"
     fresh()
     user = db.session.execute(
-        sa.select(User).where(User.email == "joiner@test.example.org")).scalar_one()
+        sa.select(User).where(User.email == "joiner@test.example.org")
+    ).scalar_one()
     assert user.name == "Jo Joiner"
     assert user.role == "member"
     assert user.password_hash.startswith("$argon2id$")
     membership = db.session.execute(
-        sa.select(Membership).where(Membership.user_id == user.id)).scalar_one()
+        sa.select(Membership).where(Membership.user_id == user.id)
+    ).scalar_one()
     assert membership.coalition_id == world["alpha"].id
     assert membership.is_lead is False
     # lead, member, deactivated member, and now the joiner
-    assert db.session.get(Coalition, world["alpha"].id).member_count == 3  # lead, member, newcomer (not the deactivated)
+    assert (
+        db.session.get(Coalition, world["alpha"].id).member_count == 3
+    )  # lead, member, newcomer (not the deactivated)
     (invitation,) = invitations(db, "joiner@test.example.org")
     assert invitation.accepted_at is not None
     assert count(db, UserSession, UserSession.user_id == user.id) == 1
@@ -252,14 +280,15 @@ def test_accepting_creates_the_member_and_logs_them_in(invite_link, app, world, 
 
 
 def test_accepting_a_lead_invitation_makes_a_lead(invite_link, app, world, db, fresh):
-    path = invite_link(email="boss@test.example.org", role="member", coalition="beta",
-                       as_lead="y")
+    path = invite_link(email="boss@test.example.org", role="member", coalition="beta", as_lead="y")
     assert accept(app.test_client(), path).status_code == 303
     fresh()
     user = db.session.execute(
-        sa.select(User).where(User.email == "boss@test.example.org")).scalar_one()
+        sa.select(User).where(User.email == "boss@test.example.org")
+    ).scalar_one()
     membership = db.session.execute(
-        sa.select(Membership).where(Membership.user_id == user.id)).scalar_one()
+        sa.select(Membership).where(Membership.user_id == user.id)
+    ).scalar_one()
     assert (membership.coalition_id, membership.is_lead) == (world["beta"].id, True)
 
 
@@ -270,7 +299,8 @@ def test_accepting_gives_the_invited_role_and_no_membership(invite_link, app, db
     assert accept(client, path).status_code == 303
     fresh()
     user = db.session.execute(
-        sa.select(User).where(User.email == f"as.{role}@test.example.org")).scalar_one()
+        sa.select(User).where(User.email == f"as.{role}@test.example.org")
+    ).scalar_one()
     assert user.role == role
     assert count(db, Membership, Membership.user_id == user.id) == 0
     # The new account can log in with the chosen password.
@@ -294,16 +324,20 @@ def test_over_long_name_is_refused_and_nothing_is_half_saved(invite_link, app, d
     assert accept(client, path, name="N" * 120).status_code == 303
 
 
-@pytest.mark.parametrize("name, password, confirm, message", [
-    ("", NEW_PASSWORD, NEW_PASSWORD, "This field is required"),
-    ("   ", NEW_PASSWORD, NEW_PASSWORD, "This field is required"),
-    ("Someone", "short", "short", "between 10 and 256 characters"),
-    ("Someone", NEW_PASSWORD, NEW_PASSWORD + "x", "The passwords differ"),
-    ("Someone", "aaaaaaaaaaaa", "aaaaaaaaaaaa", "less repetitive"),
-    ("Someone", "weak.pw@test.example.org", "weak.pw@test.example.org", "email address"),
-])
-def test_bad_name_or_password_is_refused(invite_link, app, db, fresh, name, password, confirm,
-                                         message):
+@pytest.mark.parametrize(
+    "name, password, confirm, message",
+    [
+        ("", NEW_PASSWORD, NEW_PASSWORD, "This field is required"),
+        ("   ", NEW_PASSWORD, NEW_PASSWORD, "This field is required"),
+        ("Someone", "short", "short", "between 10 and 256 characters"),
+        ("Someone", NEW_PASSWORD, NEW_PASSWORD + "x", "The passwords differ"),
+        ("Someone", "aaaaaaaaaaaa", "aaaaaaaaaaaa", "less repetitive"),
+        ("Someone", "weak.pw@test.example.org", "weak.pw@test.example.org", "email address"),
+    ],
+)
+def test_bad_name_or_password_is_refused(
+    invite_link, app, db, fresh, name, password, confirm, message
+):
     path = invite_link(email="weak.pw@test.example.org", role="expert")
     response = accept(app.test_client(), path, name=name, password=password, confirm=confirm)
     assert response.status_code == 400
@@ -318,8 +352,9 @@ def test_accept_without_csrf_token_saves_nothing(invite_link, app, db, fresh):
     path = invite_link(email="nocsrf@test.example.org", role="expert")
     client = app.test_client()
     client.get(path)
-    response = client.post(path, data={"name": "X", "password": NEW_PASSWORD,
-                                       "confirm": NEW_PASSWORD})
+    response = client.post(
+        path, data={"name": "X", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
     assert response.status_code == 400
     fresh()
     assert count(db, User, User.email == "nocsrf@test.example.org") == 0
@@ -332,9 +367,14 @@ def test_unknown_token_is_404(client, world):
     response = client.get("/invitations/accept/not-a-real-token")
     assert response.status_code == 404
     assert "not valid" in response.get_data(as_text=True)
-    assert post_form(client, "/invitations/accept/not-a-real-token",
-                     {"name": "X", "password": NEW_PASSWORD,
-                      "confirm": NEW_PASSWORD}).status_code == 404
+    assert (
+        post_form(
+            client,
+            "/invitations/accept/not-a-real-token",
+            {"name": "X", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        ).status_code
+        == 404
+    )
 
 
 def test_expired_invitation_is_gone(invite_link, app, db):
@@ -364,7 +404,8 @@ def test_used_invitation_is_gone(invite_link, app, db, fresh):
     fresh()
     assert count(db, User) == users_before
     user = db.session.execute(
-        sa.select(User).where(User.email == "once@test.example.org")).scalar_one()
+        sa.select(User).where(User.email == "once@test.example.org")
+    ).scalar_one()
     assert user.name == "New Person"
     assert second.get("/profile").status_code == 302  # not logged in
 
@@ -423,11 +464,11 @@ def test_account_created_meanwhile_makes_accept_fail_cleanly(invite_link, app, d
 # ---------------------------------------------------------------- email and CLI
 
 
-def test_invitation_email_arrives_with_a_working_link(login_as, world, smtp_server, app, db,
-                                                      fresh):
+def test_invitation_email_arrives_with_a_working_link(login_as, world, smtp_server, app, db, fresh):
     admin = login_as("admin")
-    response = send_invitation(admin, email="mailed@test.example.org", role="member",
-                               coalition="alpha")
+    response = send_invitation(
+        admin, email="mailed@test.example.org", role="member", coalition="alpha"
+    )
     assert response.status_code == 200
     smtp_server.deliver()
     (message,) = smtp_server.to("mailed@test.example.org")
@@ -456,8 +497,17 @@ def test_refused_invitation_sends_no_email(login_as, world, smtp_server):
 
 def test_cli_invite_prints_a_working_link(app, world, db, fresh):
     result = app.test_cli_runner().invoke(
-        args=["cop", "invite", "cli.person@test.example.org", "--role", "member",
-              "--coalition", "beta", "--lead"])
+        args=[
+            "cop",
+            "invite",
+            "cli.person@test.example.org",
+            "--role",
+            "member",
+            "--coalition",
+            "beta",
+            "--lead",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "cli.person@test.example.org (member)" in result.output
     links = re.findall(r"https?://\S+/invitations/accept/\S+", result.output)
@@ -468,18 +518,23 @@ def test_cli_invite_prints_a_working_link(app, world, db, fresh):
     assert accept(client, path, name="Cli Person").status_code == 303
     fresh()
     user = db.session.execute(
-        sa.select(User).where(User.email == "cli.person@test.example.org")).scalar_one()
+        sa.select(User).where(User.email == "cli.person@test.example.org")
+    ).scalar_one()
     membership = db.session.execute(
-        sa.select(Membership).where(Membership.user_id == user.id)).scalar_one()
+        sa.select(Membership).where(Membership.user_id == user.id)
+    ).scalar_one()
     assert (membership.coalition_id, membership.is_lead) == (world["beta"].id, True)
 
 
-@pytest.mark.parametrize("args, message", [
-    (["taken@test.example.org", "--role", "expert"], "already has an account"),
-    (["new@test.example.org", "--role", "member"], "coalition"),
-    (["new@test.example.org", "--role", "member", "--coalition", "nope"], "no coalition"),
-    (["not-an-email", "--role", "expert"], "not valid"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["taken@test.example.org", "--role", "expert"], "already has an account"),
+        (["new@test.example.org", "--role", "member"], "coalition"),
+        (["new@test.example.org", "--role", "member", "--coalition", "nope"], "no coalition"),
+        (["not-an-email", "--role", "expert"], "not valid"),
+    ],
+)
 def test_cli_invite_errors(app, world, db, args, message):
     from tests.factories import make_user
 

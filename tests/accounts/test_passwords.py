@@ -24,8 +24,9 @@ def user(db, user_id: int) -> User:
 
 
 def sessions_of(db, u) -> list[int]:
-    return list(db.session.execute(
-        sa.select(UserSession.id).where(UserSession.user_id == u.id)).scalars())
+    return list(
+        db.session.execute(sa.select(UserSession.id).where(UserSession.user_id == u.id)).scalars()
+    )
 
 
 def is_logged_in(client) -> bool:
@@ -38,8 +39,7 @@ def can_log_in(app, email: str, password: str) -> bool:
 
 
 def ask_for_reset(client, email: str):
-    return post_form(client, "/password/forgot", {"email": email},
-                     token_from="/password/forgot")
+    return post_form(client, "/password/forgot", {"email": email}, token_from="/password/forgot")
 
 
 def reset_path(smtp_server, email: str) -> str:
@@ -51,8 +51,9 @@ def reset_path(smtp_server, email: str) -> str:
 
 
 def set_password(client, path: str, password: str = NEW_PASSWORD, confirm: str | None = None):
-    return post_form(client, path, {"password": password,
-                                    "confirm": password if confirm is None else confirm})
+    return post_form(
+        client, path, {"password": password, "confirm": password if confirm is None else confirm}
+    )
 
 
 # ---------------------------------------------------------------- forgotten password
@@ -64,7 +65,8 @@ def test_forgot_password_mails_a_reset_link(client, world, smtp_server):
     assert response.status_code == 303
     assert response.headers["Location"] == "/login"
     assert FORGOT_MESSAGE + " It works for 60 minutes." in client.get("/login").get_data(
-        as_text=True)
+        as_text=True
+    )
     smtp_server.deliver()
     (message,) = smtp_server.to(member.email)
     assert "within 60 minutes" in smtp_server.text(message)
@@ -73,8 +75,9 @@ def test_forgot_password_mails_a_reset_link(client, world, smtp_server):
     assert reset_path(smtp_server, member.email).startswith("/password/reset/")
 
 
-def test_forgot_password_for_unknown_email_says_the_same_and_sends_nothing(client, world,
-                                                                           smtp_server):
+def test_forgot_password_for_unknown_email_says_the_same_and_sends_nothing(
+    client, world, smtp_server
+):
     response = ask_for_reset(client, "nobody@test.example.org")
     assert response.status_code == 303
     assert response.headers["Location"] == "/login"
@@ -124,8 +127,12 @@ def test_reset_link_sets_a_new_password_once(app, client, world, db, smtp_server
     assert stored != old_hash and stored.startswith("$argon2id$")
     assert can_log_in(app, member.email, NEW_PASSWORD)
     assert not can_log_in(app, member.email, PASSWORD)
-    assert db.session.execute(sa.select(AuditEvent).where(
-        AuditEvent.action == "user.password_reset")).scalar_one().target_id == member.id
+    assert (
+        db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == "user.password_reset"))
+        .scalar_one()
+        .target_id
+        == member.id
+    )
 
     # The link worked once: now it is gone, for reading and for writing.
     again = app.test_client()
@@ -161,8 +168,7 @@ def test_expired_reset_link_is_gone(client, world, db, smtp_server, monkeypatch,
     ttl = client.application.config["PASSWORD_RESET_TTL_SECONDS"]
     real = TimestampSigner.get_timestamp
     # The clock moves on past the link's lifetime.
-    monkeypatch.setattr(TimestampSigner, "get_timestamp",
-                        lambda self: real(self) + ttl + 5)
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: real(self) + ttl + 5)
     response = client.get(path)
     assert response.status_code == 410
     assert "expired" in response.get_data(as_text=True)
@@ -188,11 +194,14 @@ def _flip(text: str) -> str:
     return ("B" if text[0] == "A" else "A") + text[1:]
 
 
-@pytest.mark.parametrize("tamper", [
-    lambda t: t.rsplit(".", 1)[0] + "." + _flip(t.rsplit(".", 1)[1]),  # signature changed
-    _flip,                                                              # payload changed
-    lambda t: "not-a-token",
-])
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda t: t.rsplit(".", 1)[0] + "." + _flip(t.rsplit(".", 1)[1]),  # signature changed
+        _flip,  # payload changed
+        lambda t: "not-a-token",
+    ],
+)
 def test_tampered_reset_link_is_404(client, world, db, smtp_server, tamper):
     member = world["member"]
     ask_for_reset(client, member.email)
@@ -209,7 +218,8 @@ def test_reset_token_signed_for_another_purpose_is_refused(client, world, app):
     from itsdangerous import URLSafeTimedSerializer
 
     forged = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="something-else").dumps(
-        {"uid": world["member"].id, "ph": ""})
+        {"uid": world["member"].id, "ph": ""}
+    )
     assert client.get(f"/password/reset/{forged}").status_code == 404
 
 
@@ -244,10 +254,16 @@ def test_reset_link_stops_working_when_account_is_deactivated(client, world, db,
 
 
 def change_password(client, current: str, new: str = NEW_PASSWORD, confirm: str | None = None):
-    return post_form(client, "/profile/password",
-                     {"pw-current_password": current, "pw-password": new,
-                      "pw-confirm": new if confirm is None else confirm},
-                     token_from="/profile")
+    return post_form(
+        client,
+        "/profile/password",
+        {
+            "pw-current_password": current,
+            "pw-password": new,
+            "pw-confirm": new if confirm is None else confirm,
+        },
+        token_from="/profile",
+    )
 
 
 def test_password_change_keeps_this_session_and_ends_the_others(app, world, db, fresh):
@@ -264,8 +280,14 @@ def test_password_change_keeps_this_session_and_ends_the_others(app, world, db, 
     assert not is_logged_in(elsewhere)
     assert can_log_in(app, member.email, NEW_PASSWORD)
     assert not can_log_in(app, member.email, PASSWORD)
-    assert db.session.execute(sa.select(sa.func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "user.password_change")).scalar() == 1
+    assert (
+        db.session.execute(
+            sa.select(sa.func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "user.password_change")
+        ).scalar()
+        == 1
+    )
 
 
 def test_password_change_with_wrong_current_password_changes_nothing(app, world, db, fresh):
@@ -283,13 +305,15 @@ def test_password_change_with_wrong_current_password_changes_nothing(app, world,
     assert is_logged_in(elsewhere)
 
 
-@pytest.mark.parametrize("new, confirm, message", [
-    ("short", "short", "between 10 and 256"),
-    (NEW_PASSWORD, "something else entirely", "The passwords differ"),
-    ("1111111111111", "1111111111111", "less repetitive"),
-])
-def test_password_change_refuses_weak_passwords(login_as, world, db, fresh, new, confirm,
-                                                message):
+@pytest.mark.parametrize(
+    "new, confirm, message",
+    [
+        ("short", "short", "between 10 and 256"),
+        (NEW_PASSWORD, "something else entirely", "The passwords differ"),
+        ("1111111111111", "1111111111111", "less repetitive"),
+    ],
+)
+def test_password_change_refuses_weak_passwords(login_as, world, db, fresh, new, confirm, message):
     client = login_as("member")
     before = user(db, world["member"].id).password_hash
     response = change_password(client, PASSWORD, new, confirm)
@@ -300,15 +324,24 @@ def test_password_change_refuses_weak_passwords(login_as, world, db, fresh, new,
 
 
 def test_password_change_needs_login_and_csrf(app, client, world, db):
-    response = post_form(client, "/profile/password", {
-        "pw-current_password": PASSWORD, "pw-password": NEW_PASSWORD, "pw-confirm": NEW_PASSWORD})
+    response = post_form(
+        client,
+        "/profile/password",
+        {"pw-current_password": PASSWORD, "pw-password": NEW_PASSWORD, "pw-confirm": NEW_PASSWORD},
+    )
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
     logged_in = app.test_client()
     login(logged_in, world["member"])
     before = user(db, world["member"].id).password_hash
-    response = logged_in.post("/profile/password", data={
-        "pw-current_password": PASSWORD, "pw-password": NEW_PASSWORD, "pw-confirm": NEW_PASSWORD})
+    response = logged_in.post(
+        "/profile/password",
+        data={
+            "pw-current_password": PASSWORD,
+            "pw-password": NEW_PASSWORD,
+            "pw-confirm": NEW_PASSWORD,
+        },
+    )
     assert response.status_code == 400
     assert user(db, world["member"].id).password_hash == before
 
@@ -317,8 +350,13 @@ def test_password_change_needs_login_and_csrf(app, client, world, db):
 
 
 def profile_data(**overrides) -> dict:
-    data = {"name": "Mo Member", "organization": "Lakeshore College",
-            "title": "Program Director", "timezone": "America/Chicago", "bio": ""}
+    data = {
+        "name": "Mo Member",
+        "organization": "Lakeshore College",
+        "title": "Program Director",
+        "timezone": "America/Chicago",
+        "bio": "",
+    }
     data.update(overrides)
     return data
 
@@ -335,7 +373,11 @@ def test_profile_edit_saves_every_field(login_as, world, db, fresh):
     fresh()
     saved = user(db, world["member"].id)
     assert (saved.name, saved.organization, saved.title, saved.timezone) == (
-        "Mo Member", "Lakeshore College", "Program Director", "America/Chicago")
+        "Mo Member",
+        "Lakeshore College",
+        "Program Director",
+        "America/Chicago",
+    )
     assert saved.bio.startswith("I run **apprenticeships**.")
     assert "<strong>apprenticeships</strong>" in saved.bio_html
     assert "<li>one</li>" in saved.bio_html
@@ -347,9 +389,11 @@ def test_profile_edit_saves_every_field(login_as, world, db, fresh):
 
 def test_profile_bio_is_sanitised(login_as, world, db, fresh):
     client = login_as("member")
-    bio = ("<script>alert('x')</script>\n\n"
-           "[click](javascript:alert(1)) <img src=x onerror=alert(1)> "
-           '<a href="https://example.org" onclick="steal()">site</a>')
+    bio = (
+        "<script>alert('x')</script>\n\n"
+        "[click](javascript:alert(1)) <img src=x onerror=alert(1)> "
+        '<a href="https://example.org" onclick="steal()">site</a>'
+    )
     assert save_profile(client, bio=bio).status_code == 303
     fresh()
     stored = user(db, world["member"].id).bio_html
@@ -373,9 +417,15 @@ def test_invalid_timezone_is_refused(login_as, world, db, fresh):
     assert saved.name != "Should Not Save"
 
 
-@pytest.mark.parametrize("field, limit", [
-    ("name", 120), ("organization", 200), ("title", 200), ("bio", 5000),
-])
+@pytest.mark.parametrize(
+    "field, limit",
+    [
+        ("name", 120),
+        ("organization", 200),
+        ("title", 200),
+        ("bio", 5000),
+    ],
+)
 def test_over_long_profile_fields_are_refused(login_as, world, db, fresh, field, limit):
     client = login_as("member")
     before = user(db, world["member"].id).name
@@ -429,4 +479,3 @@ def test_profiles_need_login(client, world):
 
 def test_unknown_profile_is_404(login_as):
     assert login_as("member").get("/people/999999").status_code == 404
-

@@ -27,8 +27,13 @@ FLASK = [sys.executable, "-m", "flask", "--app", "wsgi"]
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--disable-dev-shm-usage",
 ]
 
@@ -63,8 +68,16 @@ class LiveServer:
 
     def flask(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
         """Run a `flask --app wsgi ...` command against the live server's database."""
-        return subprocess.run([*FLASK, *args], cwd=ROOT, env=self.env, input=input,
-                              capture_output=True, text=True, timeout=120, check=True)
+        return subprocess.run(
+            [*FLASK, *args],
+            cwd=ROOT,
+            env=self.env,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
 
     def app(self):
         """An app object in this (test) process on the live server's database and Redis
@@ -119,14 +132,26 @@ def live_server(tmp_path_factory):
         env["REDIS_URL"] = redis_url
     else:
         env.pop("REDIS_URL", None)
-    subprocess.run([*FLASK, "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                   capture_output=True, timeout=120)
-    subprocess.run([*FLASK, "cop", "seed-demo"], cwd=ROOT, env=env, check=True,
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        [*FLASK, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=120
+    )
+    subprocess.run(
+        [*FLASK, "cop", "seed-demo"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     log = instance / "server.log"
     with open(log, "w") as out:
-        process = subprocess.Popen([*FLASK, "cop", "serve", "--port", str(port)], cwd=ROOT,
-                                   env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [*FLASK, "cop", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     server = LiveServer(f"http://127.0.0.1:{port}", env, instance, process, log, redis_url)
     try:
         _wait_for(server.url, process, log)
@@ -149,8 +174,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         yield chromium
         chromium.close()
 
@@ -160,8 +186,9 @@ class Session:
 
     def __init__(self, browser, server: LiveServer):
         self.server = server
-        self.context = browser.new_context(base_url=server.url, locale="en-US",
-                                           timezone_id="America/Chicago")
+        self.context = browser.new_context(
+            base_url=server.url, locale="en-US", timezone_id="America/Chicago"
+        )
         self.context.add_init_script(path=str(AXE))
         self.page = self.context.new_page()
         self.errors: list[str] = []
@@ -201,8 +228,9 @@ class Session:
     def assert_accessible(self, label: str = ""):
         violations = self.axe()
         where = label or self.page.url
-        assert not violations, f"axe-core violations on {where}:\n" + json.dumps(
-            violations, indent=2)[:6000]
+        assert not violations, (
+            f"axe-core violations on {where}:\n" + json.dumps(violations, indent=2)[:6000]
+        )
         csp = [e for e in self.errors if "Content Security Policy" in e]
         assert not csp, f"CSP violations on {where}: {csp}"
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests.browser.conftest import ROOT
 
-LEAD = "lead@demo.example.org"      # both in Great Lakes Solar Workforce Coalition (demo)
+LEAD = "lead@demo.example.org"  # both in Great Lakes Solar Workforce Coalition (demo)
 MEMBER = "member@demo.example.org"
 ADMIN = "admin@demo.example.org"
 
@@ -36,8 +36,14 @@ with app.app_context():
 
 @pytest.fixture(scope="module")
 def chat_room(live_server) -> int:
-    done = subprocess.run([sys.executable, "-c", SETUP], cwd=ROOT, env=live_server.env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", SETUP],
+        cwd=ROOT,
+        env=live_server.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])["room"]
 
@@ -67,11 +73,13 @@ def test_a_message_from_one_member_appears_for_the_other(session_for, chat_room)
     # the live region announces it for screen readers (WCAG 4.1.3)
     announcer = member_page.locator("#chat-announcer")
     announcer.get_by_text(f"{lead_name}: Employer roundtable moved to Tuesday.").wait_for(
-        timeout=5000)
+        timeout=5000
+    )
     assert announcer.get_attribute("aria-live") == "polite"
     # and the sender's own copy is the stored message, once
     _message(lead_page, "Employer roundtable moved to Tuesday.").and_(
-        lead_page.locator("[data-id]")).wait_for(timeout=10000)
+        lead_page.locator("[data-id]")
+    ).wait_for(timeout=10000)
     assert _message(lead_page, "Employer roundtable moved to Tuesday.").count() == 1
     member.assert_accessible("chat room with a new message")
     assert not [e for e in lead.errors + member.errors if "pageerror" in e], lead.errors
@@ -103,7 +111,8 @@ def test_offline_messages_are_caught_up_and_the_outbox_sent(session_for, chat_ro
         lead_page.locator("#chat-body").fill(f"While you were away {i}")
         lead_page.locator("#chat-body").press("Enter")
         _message(lead_page, f"While you were away {i}").and_(
-            lead_page.locator("[data-id]")).wait_for(timeout=10000)
+            lead_page.locator("[data-id]")
+        ).wait_for(timeout=10000)
     member_page.locator("#chat-body").fill("Typed on the train")
     member_page.locator("#chat-body").press("Enter")
     assert _message(member_page, "Typed on the train").get_attribute("data-pending") == "true"
@@ -112,8 +121,12 @@ def test_offline_messages_are_caught_up_and_the_outbox_sent(session_for, chat_ro
     _message(lead_page, "Typed on the train").wait_for(timeout=20000)
     for i in range(3):
         _message(member_page, f"While you were away {i}").wait_for(timeout=20000)
-    seqs = [int(s) for s in member_page.locator("#chat-messages li[data-seq]").evaluate_all(
-        "els => els.map(e => e.dataset.seq)")]
+    seqs = [
+        int(s)
+        for s in member_page.locator("#chat-messages li[data-seq]").evaluate_all(
+            "els => els.map(e => e.dataset.seq)"
+        )
+    ]
     assert seqs == sorted(seqs) and len(seqs) == len(set(seqs))
     assert _message(member_page, "Typed on the train").count() == 1
     assert _message(lead_page, "Typed on the train").count() == 1

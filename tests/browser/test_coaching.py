@@ -39,8 +39,9 @@ def coaching(live_server):
         yield {"app": app, "lead_id": lead.id, "lead_name": lead.name}
 
 
-def _api(base: str, method: str, path: str, body: dict | None = None,
-         token: str | None = None) -> tuple[int, dict]:
+def _api(
+    base: str, method: str, path: str, body: dict | None = None, token: str | None = None
+) -> tuple[int, dict]:
     """A cookie-less API call, as a script would make it."""
     import json
     import urllib.error
@@ -65,9 +66,13 @@ def _outbox_to(app, address: str) -> list:
     from cop.notifications.models import OutboundEmail
 
     with app.app_context():
-        return list(db.session.execute(
-            sa.select(OutboundEmail).where(OutboundEmail.to_address == address)
-            .order_by(OutboundEmail.id)).scalars())
+        return list(
+            db.session.execute(
+                sa.select(OutboundEmail)
+                .where(OutboundEmail.to_address == address)
+                .order_by(OutboundEmail.id)
+            ).scalars()
+        )
 
 
 def test_a_coach_logs_a_session_and_the_lead_sees_it(session_for, coaching):
@@ -88,8 +93,7 @@ def test_a_coach_logs_a_session_and_the_lead_sees_it(session_for, coaching):
     page.get_by_label("Private coach notes").fill("BROWSER-PRIVATE the lead is overloaded")
     page.get_by_label("Action item", exact=True).first.fill("Call the two employers")
     page.get_by_label("Owner").first.select_option(str(coaching["lead_id"]))
-    page.get_by_label("Due date").first.fill(
-        (time_today(page) + timedelta(days=7)).isoformat())
+    page.get_by_label("Due date").first.fill((time_today(page) + timedelta(days=7)).isoformat())
     page.get_by_role("button", name="Save the session log").click()
     page.wait_for_url(re.compile(r".*/coaching/sessions/\d+$"))
     elapsed = time.monotonic() - started
@@ -113,8 +117,9 @@ def test_a_coach_logs_a_session_and_the_lead_sees_it(session_for, coaching):
     assert lead.page.get_by_role("link", name="Call the two employers").is_visible()
 
     # ... and the action item by email (queued in the outbox in the same transaction).
-    emails = [m for m in _outbox_to(coaching["app"], LEAD) if "Call the two employers"
-              in m.text_body]
+    emails = [
+        m for m in _outbox_to(coaching["app"], LEAD) if "Call the two employers" in m.text_body
+    ]
     assert len(emails) == 1
     assert "BROWSER-PRIVATE" not in emails[0].text_body + (emails[0].html_body or "")
 
@@ -123,19 +128,26 @@ def test_a_coach_logs_a_session_and_the_lead_sees_it(session_for, coaching):
     response = other.page.goto(session_url)
     assert response.status == 404
     session_id = session_url.rsplit("/", 1)[1]
-    token = _api(other.server.url, "POST", "/api/v1/tokens",
-                 {"email": OTHER_MEMBER, "password": DEMO_PASSWORD})
+    token = _api(
+        other.server.url,
+        "POST",
+        "/api/v1/tokens",
+        {"email": OTHER_MEMBER, "password": DEMO_PASSWORD},
+    )
     assert token[0] == 201
-    status, body = _api(other.server.url, "GET", f"/api/v1/coaching/sessions/{session_id}",
-                        token=token[1]["token"])
+    status, body = _api(
+        other.server.url, "GET", f"/api/v1/coaching/sessions/{session_id}", token=token[1]["token"]
+    )
     assert status == 404 and body["error"]["code"] == "not_found"
 
 
 def choose(page, label: str) -> None:
     """Click a USWDS radio or checkbox the way a person does: on its label (the native
     input is visually hidden), then check that it took."""
-    page.locator("label.usa-radio__label, label.usa-checkbox__label",
-                 has_text=re.compile(f"^{re.escape(label)}$")).click()
+    page.locator(
+        "label.usa-radio__label, label.usa-checkbox__label",
+        has_text=re.compile(f"^{re.escape(label)}$"),
+    ).click()
     assert page.get_by_label(label, exact=True).is_checked()
 
 
@@ -146,10 +158,15 @@ def time_today(page):
     return date.fromisoformat(page.locator("#held_on").input_value())
 
 
-COACH_PAGES = ["/coaching/", f"/coaching/coalitions/{SLUG}",
-               f"/coaching/coalitions/{SLUG}?q=employer&topic=partnerships",
-               f"/coaching/coalitions/{SLUG}/sessions/new", "/coaching/action-items",
-               "/coaching/analysis", f"/coaching/analysis?coalition={SLUG}"]
+COACH_PAGES = [
+    "/coaching/",
+    f"/coaching/coalitions/{SLUG}",
+    f"/coaching/coalitions/{SLUG}?q=employer&topic=partnerships",
+    f"/coaching/coalitions/{SLUG}/sessions/new",
+    "/coaching/action-items",
+    "/coaching/analysis",
+    f"/coaching/analysis?coalition={SLUG}",
+]
 
 
 @pytest.mark.parametrize("path", COACH_PAGES)
@@ -190,8 +207,9 @@ def test_the_form_shows_errors_accessibly(session_for, coaching):
     s.assert_accessible("session form with errors")
     # The summary links to the field.
     s.page.get_by_role("link", name=re.compile("Duration in minutes")).click()
-    assert s.page.evaluate("document.activeElement.id") == "duration_minutes" or \
-        s.page.url.endswith("#duration_minutes")
+    assert s.page.evaluate(
+        "document.activeElement.id"
+    ) == "duration_minutes" or s.page.url.endswith("#duration_minutes")
 
 
 def test_the_add_item_button_reveals_rows(session_for, coaching):
@@ -208,8 +226,9 @@ def test_the_add_item_button_reveals_rows(session_for, coaching):
     assert not [e for e in s.errors if "pageerror" in e], s.errors
 
 
-@pytest.mark.parametrize("path", ["/coaching/", f"/coaching/coalitions/{SLUG}",
-                                  "/coaching/action-items"])
+@pytest.mark.parametrize(
+    "path", ["/coaching/", f"/coaching/coalitions/{SLUG}", "/coaching/action-items"]
+)
 def test_lead_pages_are_accessible(session_for, coaching, path):
     s = session_for(LEAD)
     s.goto(path)

@@ -16,8 +16,10 @@ CONTACT = "browser.contact@example.org"
 
 
 def choose(page, label: str) -> None:
-    page.locator("label.usa-radio__label, label.usa-checkbox__label",
-                 has_text=re.compile(f"^{re.escape(label)}$")).click()
+    page.locator(
+        "label.usa-radio__label, label.usa-checkbox__label",
+        has_text=re.compile(f"^{re.escape(label)}$"),
+    ).click()
     assert page.get_by_label(label, exact=True).is_checked()
 
 
@@ -47,8 +49,11 @@ def test_commitment_pages_anonymous_and_admin(session_for, demo):
     Status = demo["Status"]
     visitor = session_for()
     page = visitor.page
-    for path, label in [("/commitments/", "public list"), ("/commitments/totals", "totals"),
-                        ("/commitments/?sector=broadband", "filtered list")]:
+    for path, label in [
+        ("/commitments/", "public list"),
+        ("/commitments/totals", "totals"),
+        ("/commitments/?sector=broadband", "filtered list"),
+    ]:
         visitor.goto(path)
         visitor.assert_accessible(f"{label} (anonymous)")
     accepted_id, report_token = demo["token_for"](Status.ACCEPTED, "report")
@@ -78,8 +83,7 @@ def test_commitment_pages_anonymous_and_admin(session_for, demo):
     expect(page.get_by_role("heading", name="Thank you for your commitment")).to_be_visible()
     visitor.assert_accessible("thanks page (anonymous)")
 
-    new_id, confirm_token = demo["token_for"](Status.UNCONFIRMED, "confirm",
-                                              contact_email=CONTACT)
+    new_id, confirm_token = demo["token_for"](Status.UNCONFIRMED, "confirm", contact_email=CONTACT)
     visitor.goto(f"/commitments/confirm/{confirm_token}")
     expect(page.get_by_role("heading", name="Email address confirmed")).to_be_visible()
     visitor.assert_accessible("confirmation page (anonymous)")

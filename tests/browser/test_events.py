@@ -40,12 +40,20 @@ def events(live_server):
         seed_demo_events()  # idempotent: a no-op once seed-demo loads the events itself
         users = {u.email: u for u in db.session.execute(sa.select(User)).scalars()}
         start = (utcnow() + timedelta(minutes=10)).replace(second=0, microsecond=0)
-        live = services.create_event(users[COACH], {
-            "title": "Live: employer advisory boards", "type": "peer_learning",
-            "timezone": "America/New_York", "starts_at": start,
-            "ends_at": start + timedelta(hours=1), "join_url": "https://meet.example.org/live",
-            "description": "Bring one **question** about your advisory board.",
-            "capacity": 30, "audience": "everyone"})
+        live = services.create_event(
+            users[COACH],
+            {
+                "title": "Live: employer advisory boards",
+                "type": "peer_learning",
+                "timezone": "America/New_York",
+                "starts_at": start,
+                "ends_at": start + timedelta(hours=1),
+                "join_url": "https://meet.example.org/live",
+                "description": "Bring one **question** about your advisory board.",
+                "capacity": 30,
+                "audience": "everyone",
+            },
+        )
         for email in (LEAD, MEMBER):
             registrations.register(users[email], live)
         upcoming = db.session.execute(
@@ -59,23 +67,47 @@ def events(live_server):
         ).scalar_one()
         series = db.session.execute(sa.select(EventSeries)).scalars().first()
         chat_tables = sa.inspect(db.engine).has_table("chat_rooms")
-        yield {"app": app, "live": live.id, "upcoming": upcoming.id, "past": past.id,
-               "cancelled": cancelled.id,
-               "series_event": series.occurrences[0].id, "chat": chat_tables}
+        yield {
+            "app": app,
+            "live": live.id,
+            "upcoming": upcoming.id,
+            "past": past.id,
+            "cancelled": cancelled.id,
+            "series_event": series.occurrences[0].id,
+            "chat": chat_tables,
+        }
 
 
 def _pages(events) -> dict[str, list[str]]:
     live, upcoming, past = events["live"], events["upcoming"], events["past"]
     return {
-        COACH: ["/events/", "/events/?when=past", "/events/?type=webinar&sector=broadband",
-                "/events/calendar", "/events/new", f"/events/{live}", f"/events/{live}/edit",
-                f"/events/{live}/cancel", f"/events/{live}/registrations",
-                f"/events/{events['series_event']}", "/events/feed"],
+        COACH: [
+            "/events/",
+            "/events/?when=past",
+            "/events/?type=webinar&sector=broadband",
+            "/events/calendar",
+            "/events/new",
+            f"/events/{live}",
+            f"/events/{live}/edit",
+            f"/events/{live}/cancel",
+            f"/events/{live}/registrations",
+            f"/events/{events['series_event']}",
+            "/events/feed",
+        ],
         # Admins manage every event: the series form, a past event's resources and transcript.
-        ADMIN: [f"/events/{events['series_event']}/edit?scope=series", f"/events/{past}",
-                f"/events/{past}/registrations"],
-        MEMBER: ["/events/", "/events/calendar?mine=1", f"/events/{upcoming}",
-                 f"/events/{past}", f"/events/{live}", f"/events/{events['cancelled']}"],
+        ADMIN: [
+            f"/events/{events['series_event']}/edit?scope=series",
+            f"/events/{past}",
+            f"/events/{past}/registrations",
+        ],
+        MEMBER: [
+            "/events/",
+            "/events/calendar?mine=1",
+            f"/events/{upcoming}",
+            f"/events/{past}",
+            f"/events/{live}",
+            f"/events/{events['cancelled']}",
+        ],
         GUEST: ["/events/", f"/events/{upcoming}"],
     }
 
@@ -107,8 +139,9 @@ def test_the_feed_address_page_is_accessible_and_the_feed_answers(session_for, e
 
     s = session_for(MEMBER)
     s.goto("/events/feed")
-    s.page.get_by_role("button", name=re.compile("Create my feed address|Reset the address")
-                       ).click()
+    s.page.get_by_role(
+        "button", name=re.compile("Create my feed address|Reset the address")
+    ).click()
     address = s.page.get_by_label("Calendar feed address")
     address.wait_for(timeout=15000)
     s.assert_accessible("feed page with the new address")
@@ -186,8 +219,10 @@ def test_the_live_page_chat_works_with_questions_and_pins(session_for, events):
     lead_page.get_by_role("button", name=re.compile("^Questions for the speakers")).click()
     assert _message(lead_page, "Do your advisory boards meet monthly?").is_visible()
     assert not _message(lead_page, "Hello from Ohio").is_visible()
-    assert lead_page.get_by_role("button", name=re.compile("^Questions")).get_attribute(
-        "aria-pressed") == "true"
+    assert (
+        lead_page.get_by_role("button", name=re.compile("^Questions")).get_attribute("aria-pressed")
+        == "true"
+    )
     lead.assert_accessible("live page, questions only")
     lead_page.get_by_role("button", name="All messages").click()
     assert _message(lead_page, "Hello from Ohio").is_visible()

@@ -10,8 +10,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-MEMBER = "member@demo.example.org"   # Great Lakes Solar (MI, OH)
-EXPERT = "expert@demo.example.org"   # Dr. Leah Morrison: apprenticeship, MI/OH/IN/IL
+MEMBER = "member@demo.example.org"  # Great Lakes Solar (MI, OH)
+EXPERT = "expert@demo.example.org"  # Dr. Leah Morrison: apprenticeship, MI/OH/IN/IL
 ADMIN = "admin@demo.example.org"
 NEED = "BROWSER-NEED: how do we register our solar pre-apprenticeship with Ohio?"
 
@@ -25,18 +25,23 @@ def _open_link_for(app, address: str, needle: str) -> str:
 
     with app.app_context():
         emails = db.session.execute(
-            sa.select(OutboundEmail).where(OutboundEmail.to_address == address)
-            .order_by(OutboundEmail.id.desc())).scalars()
+            sa.select(OutboundEmail)
+            .where(OutboundEmail.to_address == address)
+            .order_by(OutboundEmail.id.desc())
+        ).scalars()
         for email in emails:
             if needle in email.text_body:
-                return re.search(r"https?://[^/\s]+(/notifications/\d+/open)",
-                                 email.text_body).group(1)
+                return re.search(
+                    r"https?://[^/\s]+(/notifications/\d+/open)", email.text_body
+                ).group(1)
     raise AssertionError(f"no email to {address} about {needle!r}")
 
 
 def _choose(page, label: str) -> None:
-    page.locator("label.usa-radio__label, label.usa-checkbox__label",
-                 has_text=re.compile(f"^{re.escape(label)}$")).click()
+    page.locator(
+        "label.usa-radio__label, label.usa-checkbox__label",
+        has_text=re.compile(f"^{re.escape(label)}$"),
+    ).click()
 
 
 @pytest.mark.browser

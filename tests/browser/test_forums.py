@@ -14,20 +14,22 @@ MEMBER2 = "member2@demo.example.org"  # Prairie Wind: another coalition
 COACH = "coach@demo.example.org"  # coaches Great Lakes Solar
 ADMIN = "admin@demo.example.org"
 
-HOSTILE = "\n\n".join([
-    "Hostile corpus for the browser test.",
-    "<script>window.__pwned = 1; alert('script')</script>",
-    "<img src=x onerror=\"window.__pwned = 2; alert('img')\">",
-    "<svg onload=\"window.__pwned = 3\"></svg>",
-    "<iframe src=\"javascript:window.top.__pwned = 4\"></iframe>",
-    "<style>body { display: none }</style>",
-    "[javascript link](javascript:window.__pwned=5)",
-    "[entity link](&#106;avascript:window.__pwned=6)",
-    "[tab link](java&#x09;script:window.__pwned=7)",
-    "[data link](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
-    "<a href=\"#\" onclick=\"window.__pwned = 8\" id=\"evil-click\">click me</a>",
-    "<details open ontoggle=\"window.__pwned = 9\">x</details>",
-])
+HOSTILE = "\n\n".join(
+    [
+        "Hostile corpus for the browser test.",
+        "<script>window.__pwned = 1; alert('script')</script>",
+        "<img src=x onerror=\"window.__pwned = 2; alert('img')\">",
+        '<svg onload="window.__pwned = 3"></svg>',
+        '<iframe src="javascript:window.top.__pwned = 4"></iframe>',
+        "<style>body { display: none }</style>",
+        "[javascript link](javascript:window.__pwned=5)",
+        "[entity link](&#106;avascript:window.__pwned=6)",
+        "[tab link](java&#x09;script:window.__pwned=7)",
+        "[data link](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+        '<a href="#" onclick="window.__pwned = 8" id="evil-click">click me</a>',
+        '<details open ontoggle="window.__pwned = 9">x</details>',
+    ]
+)
 
 
 @pytest.fixture(scope="module")
@@ -48,11 +50,14 @@ def forum_data(live_server):
         if hostile is None:
             author = db.session.execute(sa.select(User).where(User.email == MEMBER2)).scalar_one()
             general = db.session.execute(
-                sa.select(Category).where(Category.slug == "general")).scalar_one()
-            hostile = services.create_thread(author, general, body=HOSTILE,
-                                             title="A hostile post (browser test)")
-        seeded = db.session.execute(sa.select(Thread).where(
-            Thread.title.like("How are you recruiting women%"))).scalar_one()
+                sa.select(Category).where(Category.slug == "general")
+            ).scalar_one()
+            hostile = services.create_thread(
+                author, general, body=HOSTILE, title="A hostile post (browser test)"
+            )
+        seeded = db.session.execute(
+            sa.select(Thread).where(Thread.title.like("How are you recruiting women%"))
+        ).scalar_one()
         data = {"hostile": hostile.id, "seeded": seeded.id}
         db.session.remove()
     return data
@@ -61,11 +66,20 @@ def forum_data(live_server):
 def test_forum_pages_are_accessible(session_for, forum_data):
     member = session_for(MEMBER)
     seeded = forum_data["seeded"]
-    for path in ["/forums/", "/forums/latest", "/forums/latest?tag=women-in-trades",
-                 "/forums/c/recruitment-and-outreach", "/forums/c/coalition-great-lakes-solar",
-                 f"/forums/t/{seeded}", "/forums/new", "/forums/new?category=general",
-                 f"/forums/t/{seeded}/reply", "/forums/search",
-                 "/forums/search?q=women+recruit", "/forums/search?q=zzznothing"]:
+    for path in [
+        "/forums/",
+        "/forums/latest",
+        "/forums/latest?tag=women-in-trades",
+        "/forums/c/recruitment-and-outreach",
+        "/forums/c/coalition-great-lakes-solar",
+        f"/forums/t/{seeded}",
+        "/forums/new",
+        "/forums/new?category=general",
+        f"/forums/t/{seeded}/reply",
+        "/forums/search",
+        "/forums/search?q=women+recruit",
+        "/forums/search?q=zzznothing",
+    ]:
         member.goto(path)
         member.assert_accessible(path)
     member.goto(f"/forums/t/{seeded}")
@@ -77,9 +91,14 @@ def test_forum_pages_are_accessible(session_for, forum_data):
     member.assert_accessible("flag form with an error")
 
     admin = session_for(ADMIN)
-    for path in ["/forums/admin/categories", "/forums/admin/categories/general/edit",
-                 "/forums/moderation", f"/forums/t/{seeded}/move", f"/forums/t/{seeded}/merge",
-                 "/forums/c/staff-room"]:
+    for path in [
+        "/forums/admin/categories",
+        "/forums/admin/categories/general/edit",
+        "/forums/moderation",
+        f"/forums/t/{seeded}/move",
+        f"/forums/t/{seeded}/merge",
+        "/forums/c/staff-room",
+    ]:
         admin.goto(path)
         admin.assert_accessible(path)
     admin.goto(f"/forums/t/{seeded}")
@@ -126,12 +145,15 @@ def test_post_reply_mention_react_accept_and_search(session_for, forum_data):
     helpful.click()
     asker.page.wait_for_function(
         "() => document.querySelector('#post-2 button[data-kind=helpful]')"
-        ".getAttribute('aria-pressed') === 'true'")
+        ".getAttribute('aria-pressed') === 'true'"
+    )
     assert helpful.inner_text().strip().endswith("1")
     asker.assert_accessible("after reacting")
     asker.goto(thread_url)
-    assert asker.page.locator("#post-2 button[data-kind=helpful]").get_attribute(
-        "aria-pressed") == "true"
+    assert (
+        asker.page.locator("#post-2 button[data-kind=helpful]").get_attribute("aria-pressed")
+        == "true"
+    )
     asker.page.get_by_role("button", name="Accept as the answer (post 2)").click()
     asker.page.get_by_role("heading", name=re.compile("Accepted answer, by")).wait_for()
     asker.assert_accessible("accepted answer")
@@ -166,8 +188,7 @@ def test_drafts_survive_a_reload_and_quote_reply(session_for, forum_data):
     s.page.get_by_role("button", name="Discard the saved draft").click()
     assert box.input_value() == ""
     s.page.get_by_role("link", name="Quote post 2").click()
-    s.page.wait_for_function(
-        "() => document.querySelector('#body').value.includes('> ')")
+    s.page.wait_for_function("() => document.querySelector('#body').value.includes('> ')")
     assert "[wrote](/forums/p/" in box.input_value()
     assert box.evaluate("el => el === document.activeElement")
 

@@ -24,11 +24,24 @@ def test_login_shows_the_34_coalitions(session_for):
     s.assert_accessible("/coalitions/")
 
 
-@pytest.mark.parametrize("path", [
-    "/", "/coalitions/", "/coalitions/?state=MI", "/coalitions/great-lakes-solar", "/profile",
-    "/people/1", "/accessibility", "/admin/users", "/admin/users/1", "/admin/audit",
-    "/invitations", "/invitations/new", "/no-such-page",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/coalitions/",
+        "/coalitions/?state=MI",
+        "/coalitions/great-lakes-solar",
+        "/profile",
+        "/people/1",
+        "/accessibility",
+        "/admin/users",
+        "/admin/users/1",
+        "/admin/audit",
+        "/invitations",
+        "/invitations/new",
+        "/no-such-page",
+    ],
+)
 def test_admin_pages_are_accessible(session_for, path):
     s = session_for(ADMIN)
     s.page.goto(path)
@@ -39,7 +52,9 @@ def test_invite_and_accept_in_the_browser(session_for):
     lead = session_for(LEAD)
     lead.goto("/invitations/new")
     lead.page.get_by_label("Email address").fill("new.colleague@demo.example.org")
-    lead.page.get_by_label("Coalition", exact=True).select_option(label="Great Lakes Solar Workforce Coalition (demo)")
+    lead.page.get_by_label("Coalition", exact=True).select_option(
+        label="Great Lakes Solar Workforce Coalition (demo)"
+    )
     lead.page.get_by_role("button", name="Send invitation").click()
     lead.assert_accessible("invitation sent")
     link = lead.page.locator("#invitation-link").input_value()
@@ -49,7 +64,9 @@ def test_invite_and_accept_in_the_browser(session_for):
     newcomer.page.goto(link)
     newcomer.assert_accessible("accept invitation")
     newcomer.page.get_by_label("Your full name").fill("New Colleague")
-    newcomer.page.get_by_role("textbox", name="New password", exact=True).fill("a long enough password")
+    newcomer.page.get_by_role("textbox", name="New password", exact=True).fill(
+        "a long enough password"
+    )
     newcomer.page.get_by_label("Repeat the new password").fill("a long enough password")
     newcomer.page.get_by_role("button", name="Create my account").click()
     newcomer.page.wait_for_url("**/profile")

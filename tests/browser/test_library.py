@@ -22,7 +22,8 @@ def library(live_server):
     app = live_server.app()
     with app.app_context():
         public = db.session.execute(
-            sa.select(Resource).where(Resource.title == PUBLIC_TITLE)).scalar_one()
+            sa.select(Resource).where(Resource.title == PUBLIC_TITLE)
+        ).scalar_one()
         collection = db.session.execute(sa.select(Collection).order_by(Collection.id)).scalars()
         post_id = event_material_id = None
         try:
@@ -34,21 +35,31 @@ def library(live_server):
         try:
             from cop.events.models import EventResource
 
-            event_material_id = db.session.execute(
-                sa.select(EventResource.id).order_by(EventResource.id)).scalars().first()
+            event_material_id = (
+                db.session.execute(sa.select(EventResource.id).order_by(EventResource.id))
+                .scalars()
+                .first()
+            )
         except ImportError:  # pragma: no cover
             pass
-        return {"public": public.id, "collection": next(iter(collection)).id,
-                "post": post_id, "material": event_material_id}
+        return {
+            "public": public.id,
+            "collection": next(iter(collection)).id,
+            "post": post_id,
+            "material": event_material_id,
+        }
 
 
 def test_anonymous_pages_are_accessible(session_for, library):
     visitor = session_for()
-    for path in ["/library/", "/library/browse",
-                 "/library/browse?sector=renewable-energy&state=MI",
-                 "/library/browse?q=solar+installer",
-                 f"/library/resources/{library['public']}",
-                 f"/library/collections/{library['collection']}"]:
+    for path in [
+        "/library/",
+        "/library/browse",
+        "/library/browse?sector=renewable-energy&state=MI",
+        "/library/browse?q=solar+installer",
+        f"/library/resources/{library['public']}",
+        f"/library/collections/{library['collection']}",
+    ]:
         visitor.goto(path)
         visitor.assert_accessible(f"anonymous {path}")
     visitor.goto("/library/browse?sector=renewable-energy&state=MI")
@@ -58,10 +69,15 @@ def test_anonymous_pages_are_accessible(session_for, library):
 def test_member_pages_are_accessible_and_liking_works(session_for, library):
     member = session_for(MEMBER)
     rid = library["public"]
-    for path in ["/library/", "/library/browse?q=recruitment&sort=liked",
-                 f"/library/resources/{rid}", "/library/resources/new",
-                 f"/library/resources/{rid}/edit", f"/library/resources/{rid}/versions/new",
-                 f"/library/collections/{library['collection']}"]:
+    for path in [
+        "/library/",
+        "/library/browse?q=recruitment&sort=liked",
+        f"/library/resources/{rid}",
+        "/library/resources/new",
+        f"/library/resources/{rid}/edit",
+        f"/library/resources/{rid}/versions/new",
+        f"/library/collections/{library['collection']}",
+    ]:
         member.goto(path)
         member.assert_accessible(f"member {path}")
     if library["post"]:
@@ -86,13 +102,18 @@ def test_member_pages_are_accessible_and_liking_works(session_for, library):
     pressed = like.get_attribute("aria-pressed")
     like.click()
     expect(page.get_by_role("button", name=f"Like {PUBLIC_TITLE}")).to_have_attribute(
-        "aria-pressed", "false" if pressed == "true" else "true")
+        "aria-pressed", "false" if pressed == "true" else "true"
+    )
 
 
 def test_curator_pages_are_accessible(session_for, library):
     coach = session_for(COACH)
-    for path in ["/library/", f"/library/resources/{library['public']}",
-                 f"/library/collections/{library['collection']}", "/library/collections/new",
-                 f"/library/collections/{library['collection']}/edit"]:
+    for path in [
+        "/library/",
+        f"/library/resources/{library['public']}",
+        f"/library/collections/{library['collection']}",
+        "/library/collections/new",
+        f"/library/collections/{library['collection']}/edit",
+    ]:
         coach.goto(path)
         coach.assert_accessible(f"coach {path}")

@@ -32,8 +32,16 @@ def _mention(app, text="Dana Whitfield mentioned you in “Employer engagement <
     from cop.notifications.services import notify
 
     with app.app_context():
-        notify(_user(MEMBER), "mention", actor=_user(COACH), subject_type="post", subject_id=1,
-               url="/coalitions/", text=text, excerpt="Has anyone tried a hiring fair?")
+        notify(
+            _user(MEMBER),
+            "mention",
+            actor=_user(COACH),
+            subject_type="post",
+            subject_id=1,
+            url="/coalitions/",
+            text=text,
+            excerpt="Has anyone tried a hiring fair?",
+        )
         db.session.commit()
 
 
@@ -113,16 +121,15 @@ def test_preferences_page_is_accessible_and_saves(session_for, live_app):
     s = session_for(MEMBER)
     s.goto("/notifications/preferences")
     s.assert_accessible("/notifications/preferences")
-    s.page.get_by_label("A new post in a thread or category you follow").select_option(
-        "daily")
+    s.page.get_by_label("A new post in a thread or category you follow").select_option("daily")
     s.page.get_by_label("Send my digests at").select_option(label="7:00 AM")
     s.page.get_by_role("button", name="Save settings").click()
     expect(s.page.get_by_text("Your notification settings are saved.")).to_be_visible()
     expect(s.page.get_by_label("A new post in a thread or category you follow")).to_have_value(
-        "daily")
+        "daily"
+    )
     s.assert_accessible("/notifications/preferences after saving")
-    s.page.get_by_label("A new post in a thread or category you follow").select_option(
-        "in_app")
+    s.page.get_by_label("A new post in a thread or category you follow").select_option("in_app")
     s.page.get_by_role("button", name="Save settings").click()
 
 

@@ -37,27 +37,41 @@ def reporting(live_server):
         seed_demo_reporting()
         period = GrantPeriod.current()
         admin = db.session.execute(sa.select(User).where(User.email == ADMIN)).scalar_one()
-        comparison = services.publish_comparison(admin, period.default_as_of(),
-                                                 note="Shared with **all** coalitions.")
+        comparison = services.publish_comparison(
+            admin, period.default_as_of(), note="Shared with **all** coalitions."
+        )
         session_id = db.session.execute(
-            sa.select(CoachingSession.id).join(Coalition)
-            .where(Coalition.slug == SLUG).order_by(CoachingSession.started_at.desc())
-            .limit(1)).scalar_one()
-        slugs = list(db.session.execute(sa.select(Coalition.slug).order_by(Coalition.slug))
-                     .scalars())
-        measure_id = db.session.execute(sa.select(Measure.id).where(
-            Measure.slug == "exiters")).scalar_one()
-        yield {"app": app, "period": period, "last": period.default_as_of(),
-               "current": period.clamp(period.current_quarter()), "slugs": slugs,
-               "comparison": comparison.id, "session": session_id, "measure_id": measure_id}
+            sa.select(CoachingSession.id)
+            .join(Coalition)
+            .where(Coalition.slug == SLUG)
+            .order_by(CoachingSession.started_at.desc())
+            .limit(1)
+        ).scalar_one()
+        slugs = list(
+            db.session.execute(sa.select(Coalition.slug).order_by(Coalition.slug)).scalars()
+        )
+        measure_id = db.session.execute(
+            sa.select(Measure.id).where(Measure.slug == "exiters")
+        ).scalar_one()
+        yield {
+            "app": app,
+            "period": period,
+            "last": period.default_as_of(),
+            "current": period.clamp(period.current_quarter()),
+            "slugs": slugs,
+            "comparison": comparison.id,
+            "session": session_id,
+            "measure_id": measure_id,
+        }
 
 
 def figures_csv(slugs: list[str], quarter_key: str) -> bytes:
     rows = ["coalition,quarter,new-participants-served,exiters,employment-rate-q2"]
     for i, slug in enumerate(slugs):
         slow = slug == SLUG or i % 3 == 1
-        rows.append(f"{slug},{quarter_key},{2 if slow else 60},{1 if slow else 40},"
-                    f"{40 if slow else 75}")
+        rows.append(
+            f"{slug},{quarter_key},{2 if slow else 60},{1 if slow else 40},{40 if slow else 75}"
+        )
     return ("\n".join(rows) + "\n").encode()
 
 
@@ -69,9 +83,16 @@ def test_done_when(session_for, reporting):
     admin.goto("/reporting/import")
     admin.assert_accessible("import page")
     page = admin.page
-    page.set_input_files("input[type=file]", files=[{
-        "name": f"figures-{quarter.key}.csv", "mimeType": "text/csv",
-        "buffer": figures_csv(reporting["slugs"], quarter.key)}])
+    page.set_input_files(
+        "input[type=file]",
+        files=[
+            {
+                "name": f"figures-{quarter.key}.csv",
+                "mimeType": "text/csv",
+                "buffer": figures_csv(reporting["slugs"], quarter.key),
+            }
+        ],
+    )
     page.get_by_label("Quarter").select_option("")
     page.get_by_role("button", name="Check and import").click()
     page.wait_for_url(re.compile(rf".*/reporting/\?quarter={quarter.key}$"))
@@ -79,8 +100,11 @@ def test_done_when(session_for, reporting):
     admin.assert_accessible("program dashboard after the import")
 
     # The program dashboard shows who is behind; sorting in the page (JavaScript).
-    heading = page.locator("#coalitions-caption").locator("xpath=..").locator(
-        "thead th", has_text="New participants served")
+    heading = (
+        page.locator("#coalitions-caption")
+        .locator("xpath=..")
+        .locator("thead th", has_text="New participants served")
+    )
     heading.get_by_role("link").click()
     assert heading.get_attribute("aria-sort") == "ascending"
     first = page.locator("table:has(#coalitions-caption) tbody tr").first
@@ -92,10 +116,12 @@ def test_done_when(session_for, reporting):
 
     # A coach opens that coalition: its coaching next to its trend.
     coach = session_for(COACH)
-    coach.goto(f"/reporting/coalitions/{SLUG}?quarter={quarter.key}"
-               "&measure=new-participants-served")
-    assert coach.page.locator("svg[aria-labelledby='chart-trend-title chart-trend-desc']"
-                              ).is_visible()
+    coach.goto(
+        f"/reporting/coalitions/{SLUG}?quarter={quarter.key}&measure=new-participants-served"
+    )
+    assert coach.page.locator(
+        "svg[aria-labelledby='chart-trend-title chart-trend-desc']"
+    ).is_visible()
     assert coach.page.get_by_role("img", name=re.compile("Hours of coaching per quarter"))
     assert coach.page.get_by_role("heading", name="Coaching", exact=True).is_visible()
     coach.assert_accessible("coalition dashboard (coach)")
@@ -105,7 +131,8 @@ def test_done_when(session_for, reporting):
     lead.goto(f"/reporting/coalitions/{SLUG}/reports/{quarter.key}/edit")
     lead.assert_accessible("report form (lead)")
     lead.page.get_by_label("Progress this quarter").fill(
-        "Recruitment picked up in **rural counties** late in the quarter.")
+        "Recruitment picked up in **rural counties** late in the quarter."
+    )
     lead.page.get_by_label("Challenges").fill("Transportation to the training site.")
     lead.page.get_by_role("button", name="Save and submit").click()
     lead.page.wait_for_url(re.compile(rf".*/reports/{quarter.key}$"))
@@ -121,8 +148,9 @@ def test_done_when(session_for, reporting):
     coach.page.get_by_role("button", name="Send the review").click()
     coach.page.wait_for_url(re.compile(rf".*/reports/{quarter.key}$"))
     lead.goto("/notifications")
-    assert lead.page.get_by_text(re.compile(
-        f"returned with comments the {quarter.label} report")).first.is_visible()
+    assert lead.page.get_by_text(
+        re.compile(f"returned with comments the {quarter.label} report")
+    ).first.is_visible()
     lead.goto(f"/reporting/coalitions/{SLUG}/reports/{quarter.key}")
     assert lead.page.get_by_text("Please name the employer partners.").is_visible()
     lead.assert_accessible("returned report (lead)")
@@ -131,9 +159,16 @@ def test_done_when(session_for, reporting):
 def test_a_refused_import_lists_the_bad_rows_accessibly(session_for, reporting):
     s = session_for(ADMIN)
     s.goto("/reporting/import")
-    s.page.set_input_files("input[type=file]", files=[{
-        "name": "bad.csv", "mimeType": "text/csv",
-        "buffer": b"coalition,quarter,exiters\nno-such,2026Q1,-1\ngreat-lakes-solar,1999Q1,2\n"}])
+    s.page.set_input_files(
+        "input[type=file]",
+        files=[
+            {
+                "name": "bad.csv",
+                "mimeType": "text/csv",
+                "buffer": b"coalition,quarter,exiters\nno-such,2026Q1,-1\ngreat-lakes-solar,1999Q1,2\n",
+            }
+        ],
+    )
     s.page.get_by_role("button", name="Check and import").click()
     assert s.page.get_by_role("heading", name=re.compile("Nothing was imported")).is_visible()
     assert s.page.get_by_role("cell", name=re.compile("no coalition “no-such”")).is_visible()
@@ -161,38 +196,60 @@ def test_sorting_works_without_javascript(browser, live_server, reporting):
 def _pages(r) -> dict[str, list[str]]:
     last, current = r["last"].key, r["current"].key
     return {
-        ADMIN: ["/reporting/", f"/reporting/?quarter={last}&sort=exiters&dir=desc",
-                f"/reporting/coalitions/{SLUG}", "/reporting/coach",
-                "/reporting/coach?coach=", "/reporting/reports", "/reporting/reports?status=missing",
-                "/reporting/measures/employment-rate-q2",
-                f"/reporting/coalitions/{SLUG}/reports/{last}",
-                f"/reporting/coalitions/{SLUG}/reports/{last}/edit",
-                f"/reporting/coalitions/{SLUG}/reports/{last}/packet",
-                f"/reporting/coalitions/{SLUG}/targets", "/reporting/import",
-                "/reporting/import/targets", "/reporting/admin/measures",
-                f"/reporting/admin/measures/{r['measure_id']}", "/reporting/comparisons",
-                f"/reporting/comparisons/{r['comparison']}"],
-        COACH: ["/reporting/", f"/reporting/coalitions/{SLUG}?measure=exiters",
-                "/reporting/coach", "/reporting/reports", "/reporting/measures/exiters",
-                f"/reporting/coalitions/{SLUG}/reports/{last}",
-                f"/reporting/coalitions/{SLUG}/reports/{current}/packet",
-                f"/coaching/sessions/{r['session']}"],
-        LEAD: ["/reporting/", f"/reporting/coalitions/{SLUG}", "/reporting/import",
-               f"/reporting/coalitions/{SLUG}/reports/{last}",
-               f"/reporting/coalitions/{SLUG}/reports/{last}/packet",
-               f"/reporting/comparisons/{r['comparison']}", "/reporting/comparisons",
-               f"/coaching/sessions/{r['session']}"],
-        MEMBER: ["/reporting/", f"/reporting/coalitions/{SLUG}?quarter={r['last'].previous.key}",
-                 "/reporting/measures/exiters"],
+        ADMIN: [
+            "/reporting/",
+            f"/reporting/?quarter={last}&sort=exiters&dir=desc",
+            f"/reporting/coalitions/{SLUG}",
+            "/reporting/coach",
+            "/reporting/coach?coach=",
+            "/reporting/reports",
+            "/reporting/reports?status=missing",
+            "/reporting/measures/employment-rate-q2",
+            f"/reporting/coalitions/{SLUG}/reports/{last}",
+            f"/reporting/coalitions/{SLUG}/reports/{last}/edit",
+            f"/reporting/coalitions/{SLUG}/reports/{last}/packet",
+            f"/reporting/coalitions/{SLUG}/targets",
+            "/reporting/import",
+            "/reporting/import/targets",
+            "/reporting/admin/measures",
+            f"/reporting/admin/measures/{r['measure_id']}",
+            "/reporting/comparisons",
+            f"/reporting/comparisons/{r['comparison']}",
+        ],
+        COACH: [
+            "/reporting/",
+            f"/reporting/coalitions/{SLUG}?measure=exiters",
+            "/reporting/coach",
+            "/reporting/reports",
+            "/reporting/measures/exiters",
+            f"/reporting/coalitions/{SLUG}/reports/{last}",
+            f"/reporting/coalitions/{SLUG}/reports/{current}/packet",
+            f"/coaching/sessions/{r['session']}",
+        ],
+        LEAD: [
+            "/reporting/",
+            f"/reporting/coalitions/{SLUG}",
+            "/reporting/import",
+            f"/reporting/coalitions/{SLUG}/reports/{last}",
+            f"/reporting/coalitions/{SLUG}/reports/{last}/packet",
+            f"/reporting/comparisons/{r['comparison']}",
+            "/reporting/comparisons",
+            f"/coaching/sessions/{r['session']}",
+        ],
+        MEMBER: [
+            "/reporting/",
+            f"/reporting/coalitions/{SLUG}?quarter={r['last'].previous.key}",
+            "/reporting/measures/exiters",
+        ],
     }
 
 
-CASES = [(who, i) for who, n in ((ADMIN, 18), (COACH, 8), (LEAD, 8), (MEMBER, 3))
-         for i in range(n)]
+CASES = [(who, i) for who, n in ((ADMIN, 18), (COACH, 8), (LEAD, 8), (MEMBER, 3)) for i in range(n)]
 
 
-@pytest.mark.parametrize(("email", "index"), CASES,
-                         ids=[f"{e.split('@')[0]}-{i}" for e, i in CASES])
+@pytest.mark.parametrize(
+    ("email", "index"), CASES, ids=[f"{e.split('@')[0]}-{i}" for e, i in CASES]
+)
 def test_every_reporting_page_is_accessible(session_for, reporting, email, index):
     path = _pages(reporting)[email][index]
     s = session_for(email)

@@ -106,8 +106,9 @@ class ChatClient:
     def send(self, room, body: str, client_id: str | None = None) -> dict:
         import uuid
 
-        return self.ack("send", {"room_id": room.id, "body": body,
-                                 "client_id": client_id or uuid.uuid4().hex})
+        return self.ack(
+            "send", {"room_id": room.id, "body": body, "client_id": client_id or uuid.uuid4().hex}
+        )
 
 
 @pytest.fixture
@@ -118,8 +119,9 @@ def chat_client(app, world):
 
     made: list[ChatClient] = []
 
-    def _make(who, *, token: str | None = None, headers: dict | None = None,
-              flask_client=None) -> ChatClient:
+    def _make(
+        who, *, token: str | None = None, headers: dict | None = None, flask_client=None
+    ) -> ChatClient:
         user = world[who] if isinstance(who, str) else who
         fresh_user()
         if token is not None:
@@ -129,8 +131,9 @@ def chat_client(app, world):
             if user is not None:
                 login(flask_client, user)
             fresh_user()
-            sc = socketio.test_client(app, namespace=NS, flask_test_client=flask_client,
-                                      headers=headers)
+            sc = socketio.test_client(
+                app, namespace=NS, flask_test_client=flask_client, headers=headers
+            )
         client = ChatClient(sc)
         client.flask = flask_client
         made.append(client)

@@ -84,9 +84,15 @@ def base_env(instance: Path, database_url: str, redis_url: str | None, channel: 
     for key in ("TEST_DATABASE_URL", "FLASK_RUN_FROM_CLI", "REDIS_URL", "SOCKETIO_ASYNC_MODE"):
         env.pop(key, None)
     env.update(
-        COP_ENV="development", COP_INSTANCE_PATH=str(instance), DATABASE_URL=database_url,
-        SECRET_KEY="chat-test-secret", SOCKETIO_CHANNEL=channel, RATELIMIT_KEY_PREFIX=channel,
-        ARGON2_TIME_COST="1", ARGON2_MEMORY_COST="1024", CHAT_SEND_RATE="2000 per minute",
+        COP_ENV="development",
+        COP_INSTANCE_PATH=str(instance),
+        DATABASE_URL=database_url,
+        SECRET_KEY="chat-test-secret",
+        SOCKETIO_CHANNEL=channel,
+        RATELIMIT_KEY_PREFIX=channel,
+        ARGON2_TIME_COST="1",
+        ARGON2_MEMORY_COST="1024",
+        CHAT_SEND_RATE="2000 per minute",
         PYTHONPATH=str(ROOT),
     )
     if redis_url:
@@ -95,8 +101,14 @@ def base_env(instance: Path, database_url: str, redis_url: str | None, channel: 
 
 
 def setup_database(env: dict) -> dict:
-    done = subprocess.run([sys.executable, "-c", SETUP], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", SETUP],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -126,7 +138,11 @@ def spawn_server(env: dict, log: Path) -> Server:
     with open(log, "w") as out:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "wsgi", "cop", "serve", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     return Server(f"http://127.0.0.1:{port}", process, log)
 
 
@@ -171,9 +187,22 @@ class ThrowawayRedis:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.folder)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while not redis_ok(self.url):
             if time.monotonic() > deadline:
@@ -241,8 +270,9 @@ class Client:
                     sock.close()
 
 
-def connect(server: Server, name: str, *, token: str | None = None,
-            headers: dict | None = None) -> Client:
+def connect(
+    server: Server, name: str, *, token: str | None = None, headers: dict | None = None
+) -> Client:
     import socketio
 
     client = Client(name)
@@ -256,20 +286,29 @@ def connect(server: Server, name: str, *, token: str | None = None,
     sio.on("disconnect", _disconnect, namespace="/chat")
     for event in ("presence", "typing", "session_ended", "room_removed"):
         sio.on(event, lambda data, e=event: client.events.append((e, data)), namespace="/chat")
-    sio.connect(server.url, namespaces=["/chat"], transports=["websocket"],
-                auth={"token": token} if token else None, headers=headers or {},
-                wait_timeout=10)
+    sio.connect(
+        server.url,
+        namespaces=["/chat"],
+        transports=["websocket"],
+        auth={"token": token} if token else None,
+        headers=headers or {},
+        wait_timeout=10,
+    )
     client.sio = sio
     client.ws = sio.eio.ws
     return client
 
 
-def http_json(server: Server, path: str, token: str, body: dict | None = None,
-              method: str | None = None):
+def http_json(
+    server: Server, path: str, token: str, body: dict | None = None, method: str | None = None
+):
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(server.url + path, data=data, method=method,
-                                     headers={"Authorization": f"Bearer {token}",
-                                              "Content-Type": "application/json"})
+    request = urllib.request.Request(
+        server.url + path,
+        data=data,
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
         return response.status, json.loads(response.read() or b"null")
 
@@ -278,8 +317,9 @@ def catch_up(server: Server, token: str, room_id: int, after_seq: int) -> list[d
     """What the browser client does on (re)connect: every page after its last seen seq."""
     found: list[dict] = []
     while True:
-        _, page = http_json(server, f"/api/v1/rooms/{room_id}/messages?after_seq={after_seq}"
-                                    "&limit=500", token)
+        _, page = http_json(
+            server, f"/api/v1/rooms/{room_id}/messages?after_seq={after_seq}&limit=500", token
+        )
         found += page["messages"]
         if not page["has_more"]:
             return found

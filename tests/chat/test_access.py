@@ -60,12 +60,12 @@ def test_removed_member_leaves_the_room_but_stays_connected(app, world, chat_cli
     member.join(rooms["lounge"])
     assert sweep(app)["removed"] == 0
     membership = db.session.execute(
-        sa.select(Membership).where(Membership.user_id == world["member"].id)).scalar_one()
+        sa.select(Membership).where(Membership.user_id == world["member"].id)
+    ).scalar_one()
     remove_member(world["admin"], membership)
     result = sweep(app)
     assert result == {"disconnected": 0, "removed": 1, "checked": 2}
-    assert member.got("room_removed") == [{"room_id": rooms["alpha"].id,
-                                           "reason": "access_lost"}]
+    assert member.got("room_removed") == [{"room_id": rooms["alpha"].id, "reason": "access_lost"}]
     member.clear()
     lead.send(rooms["alpha"], "members only")
     lead.send(rooms["lounge"], "everyone")
@@ -90,8 +90,9 @@ def test_nothing_changed_means_no_rechecks(app, chat_client, rooms):
     assert sweep(app) == {"disconnected": 0, "removed": 0, "checked": 0}
 
 
-def test_sweep_query_count_does_not_grow_with_connections(app, world, chat_client, rooms,
-                                                          count_queries):
+def test_sweep_query_count_does_not_grow_with_connections(
+    app, world, chat_client, rooms, count_queries
+):
     from tests import factories
 
     for i in range(12):

@@ -13,6 +13,7 @@ from tests.conftest import csrf_token
 def bearer(api_token):
     def _headers(who) -> dict:
         return {"Authorization": f"Bearer {api_token(who)}"}
+
     return _headers
 
 
@@ -34,13 +35,16 @@ def test_rooms_lists_mine_with_unread_counts(client, rooms, bearer, chat_client)
     assert alpha["url"] == f"/chat/rooms/{rooms['alpha'].id}"
 
 
-@pytest.mark.parametrize("who,expected", [
-    ("admin", {"lounge", "alpha", "beta", "broadband"}),
-    ("coach", {"lounge", "alpha", "broadband"}),
-    ("other_coach", {"lounge", "broadband"}),
-    ("expert", {"lounge", "broadband"}),
-    ("guest", set()),
-])
+@pytest.mark.parametrize(
+    "who,expected",
+    [
+        ("admin", {"lounge", "alpha", "beta", "broadband"}),
+        ("coach", {"lounge", "alpha", "broadband"}),
+        ("other_coach", {"lounge", "broadband"}),
+        ("expert", {"lounge", "broadband"}),
+        ("guest", set()),
+    ],
+)
 def test_rooms_by_role(client, rooms, bearer, who, expected):
     ids = {r["id"] for r in client.get("/api/v1/rooms", headers=bearer(who)).json}
     assert {k for k in ("lounge", "alpha", "beta", "broadband") if rooms[k].id in ids} == expected
@@ -80,7 +84,9 @@ def test_edits_and_deletes_catch_up_with_edited_after(client, rooms, bearer, cha
     url = f"/api/v1/rooms/{rooms['alpha'].id}/messages"
     page = client.get(f"{url}?edited_after=0", headers=bearer("member")).json
     assert [(m["id"], m["edit_seq"], m["deleted"]) for m in page["messages"]] == [
-        (first["id"], 1, False), (second["id"], 2, True)]
+        (first["id"], 1, False),
+        (second["id"], 2, True),
+    ]
     assert page["room"]["last_edit_seq"] == 2
     # tombstones keep the seq line without gaps, and show nothing
     after = client.get(f"{url}?after_seq=0", headers=bearer("member")).json["messages"]
@@ -108,29 +114,35 @@ def test_post_is_idempotent_by_client_id(client, rooms, bearer, db, chat_client)
     assert watcher.got("message") == [first.json]  # broadcast once, after the commit
 
 
-@pytest.mark.parametrize("body,status,code", [
-    ({"body": "hi"}, 422, "invalid"),                                       # no client_id
-    ({"client_id": "c"}, 422, "invalid"),
-    ({"body": 5, "client_id": "c"}, 422, "invalid"),
-    ({"body": {"html": "<b>"}, "client_id": "c"}, 422, "invalid"),
-    ({"body": "hi", "client_id": "c", "seq": 1}, 422, "invalid"),
-    ({"body": "hi", "client_id": "c", "author": {"id": 1}}, 422, "invalid"),
-    ({"body": "x" * 4001, "client_id": "c"}, 400, "body_too_long"),
-    ({"body": "x" * 1_000_000, "client_id": "c"}, 400, "body_too_long"),
-    ({"body": "", "client_id": "c"}, 400, "body_empty"),
-    ({"body": "hi", "client_id": "white space"}, 400, "invalid"),
-])
+@pytest.mark.parametrize(
+    "body,status,code",
+    [
+        ({"body": "hi"}, 422, "invalid"),  # no client_id
+        ({"client_id": "c"}, 422, "invalid"),
+        ({"body": 5, "client_id": "c"}, 422, "invalid"),
+        ({"body": {"html": "<b>"}, "client_id": "c"}, 422, "invalid"),
+        ({"body": "hi", "client_id": "c", "seq": 1}, 422, "invalid"),
+        ({"body": "hi", "client_id": "c", "author": {"id": 1}}, 422, "invalid"),
+        ({"body": "x" * 4001, "client_id": "c"}, 400, "body_too_long"),
+        ({"body": "x" * 1_000_000, "client_id": "c"}, 400, "body_too_long"),
+        ({"body": "", "client_id": "c"}, 400, "body_empty"),
+        ({"body": "hi", "client_id": "white space"}, 400, "invalid"),
+    ],
+)
 def test_bad_posts_store_nothing(client, rooms, bearer, db, body, status, code):
-    response = _post(client, f"/api/v1/rooms/{rooms['alpha'].id}/messages", body,
-                     bearer("member"))
+    response = _post(client, f"/api/v1/rooms/{rooms['alpha'].id}/messages", body, bearer("member"))
     assert response.status_code == status, response.json
     assert response.json["error"]["code"] == code
     assert db.session.execute(sa.select(sa.func.count()).select_from(ChatMessage)).scalar_one() == 0
 
 
 def test_post_to_a_room_one_is_not_in(client, rooms, bearer, db):
-    response = _post(client, f"/api/v1/rooms/{rooms['alpha'].id}/messages",
-                     {"body": "hi", "client_id": "c"}, bearer("other_member"))
+    response = _post(
+        client,
+        f"/api/v1/rooms/{rooms['alpha'].id}/messages",
+        {"body": "hi", "client_id": "c"},
+        bearer("other_member"),
+    )
     assert response.status_code == 404
 
 
@@ -138,8 +150,10 @@ def test_rate_limit_over_http(client, rooms, bearer, app, monkeypatch):
     monkeypatch.setitem(app.config, "CHAT_SEND_RATE", "3 per 10 seconds")
     headers = bearer("member")
     url = f"/api/v1/rooms/{rooms['alpha'].id}/messages"
-    codes = [_post(client, url, {"body": "x", "client_id": f"r{i}"}, headers).status_code
-             for i in range(5)]
+    codes = [
+        _post(client, url, {"body": "x", "client_id": f"r{i}"}, headers).status_code
+        for i in range(5)
+    ]
     assert codes == [201, 201, 201, 429, 429]
 
 
@@ -148,18 +162,24 @@ def test_cookie_session_post_needs_the_csrf_header(login_as, rooms):
     url = f"/api/v1/rooms/{rooms['alpha'].id}/messages"
     assert client.post(url, json={"body": "x", "client_id": "c1"}).status_code == 400
     token = csrf_token(client, "/chat/")
-    response = client.post(url, json={"body": "x", "client_id": "c1"},
-                           headers={"X-CSRFToken": token})
+    response = client.post(
+        url, json={"body": "x", "client_id": "c1"}, headers={"X-CSRFToken": token}
+    )
     assert response.status_code == 201
 
 
 def test_mark_read(client, rooms, bearer, chat_client):
     chat_client("lead").send(rooms["alpha"], "hi")
-    response = _post(client, f"/api/v1/rooms/{rooms['alpha'].id}/read", {"seq": 1},
-                     bearer("member"))
+    response = _post(
+        client, f"/api/v1/rooms/{rooms['alpha'].id}/read", {"seq": 1}, bearer("member")
+    )
     assert response.json == {"room_id": rooms["alpha"].id, "last_read_seq": 1, "unread": 0}
-    assert _post(client, f"/api/v1/rooms/{rooms['alpha'].id}/read", {"seq": "1"},
-                 bearer("member")).status_code == 422
+    assert (
+        _post(
+            client, f"/api/v1/rooms/{rooms['alpha'].id}/read", {"seq": "1"}, bearer("member")
+        ).status_code
+        == 422
+    )
 
 
 def test_edit_and_delete_over_http(client, rooms, bearer, chat_client):
@@ -186,10 +206,15 @@ def test_direct_messages(client, rooms, bearer, world, chat_client):
     assert response.status_code == 200
     room = response.json
     assert room["kind"] == "dm" and room["name"] == world["lead"].name
-    assert lead.got("room_added") == [{"id": room["id"], "kind": "dm",
-                                       "name": world["member"].name}]
-    again = _post(client, "/api/v1/dms", {"user_ids": [world["lead"].id, world["member"].id]},
-                  bearer("member"))
+    assert lead.got("room_added") == [
+        {"id": room["id"], "kind": "dm", "name": world["member"].name}
+    ]
+    again = _post(
+        client,
+        "/api/v1/dms",
+        {"user_ids": [world["lead"].id, world["member"].id]},
+        bearer("member"),
+    )
     assert again.json["id"] == room["id"]
     # outsiders cannot read it; admins neither (private to its members)
     for who in ("coach", "admin"):
@@ -204,14 +229,21 @@ def test_direct_message_notifies(client, rooms, bearer, world, db, chat_client):
     from cop.notifications.models import Notification
 
     room = _post(client, "/api/v1/dms", {"user_ids": [world["lead"].id]}, bearer("member")).json
-    _post(client, f"/api/v1/rooms/{room['id']}/messages", {"body": "got a minute?",
-          "client_id": "dm1"}, bearer("member"))
+    _post(
+        client,
+        f"/api/v1/rooms/{room['id']}/messages",
+        {"body": "got a minute?", "client_id": "dm1"},
+        bearer("member"),
+    )
     notes = db.session.execute(sa.select(Notification)).scalars().all()
     assert [(n.user_id, n.kind) for n in notes] == [(world["lead"].id, "direct_message")]
 
 
 def test_openapi_documents_the_chat_endpoints(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
-    for path in ("/api/v1/rooms", "/api/v1/rooms/{room_id}/messages",
-                 "/api/v1/rooms/{room_id}/read"):
+    for path in (
+        "/api/v1/rooms",
+        "/api/v1/rooms/{room_id}/messages",
+        "/api/v1/rooms/{room_id}/read",
+    ):
         assert path in paths

@@ -31,9 +31,13 @@ def test_audiences(emitted, chat_client, rooms, world):
     room = f"chat:room:{rooms['alpha'].id}"
     me = f"chat:user:{world['member'].id}"
     got = {(event, kw["to"], kw.get("skip_sid") is not None) for event, kw in emitted}
-    assert got == {("message", room, False), ("typing", room, True),
-                   ("message_updated", room, False), ("read", me, False),
-                   ("message_deleted", room, False)}
+    assert got == {
+        ("message", room, False),
+        ("typing", room, True),
+        ("message_updated", room, False),
+        ("read", me, False),
+        ("message_deleted", room, False),
+    }
     assert all(kw["namespace"] == "/chat" for _, kw in emitted)
 
 
@@ -43,7 +47,7 @@ def test_every_emit_names_an_audience(emitted):
 
     source = inspect.getsource(events)
     assert source.count("socketio.emit(") == 1  # only _emit calls it ...
-    assert "to=to" in source                   # ... always with an explicit `to`
+    assert "to=to" in source  # ... always with an explicit `to`
     events.session_ended("sid-1")
     events.room_removed("sid-1", 3)
     events.user_muted(9, 3, None)

@@ -15,7 +15,9 @@ def test_the_rows_cover_every_chat_route(app):
     for endpoint, methods in chat.items():
         for method in methods:
             assert any(c.method == method and not c.wrong_method for c in ROWS[endpoint]), (
-                endpoint, method)
+                endpoint,
+                method,
+            )
 
 
 def test_every_chat_route_for_every_role(app, db, world):
@@ -35,9 +37,12 @@ def test_every_chat_route_for_every_role(app, db, world):
                 assert matched == endpoint, f"{case.method} {url} is {matched}"
                 ok, got = outcome(response, case.expect[role])
                 if not ok:
-                    failures.append(f"{role:>12} {case.method:6} {url}: expected "
-                                    f"{case.expect[role]!r}, got {got}")
-                failures += [f"{role:>12} {case.method} {url}: {p}"
-                             for p in problems(response, role)]
+                    failures.append(
+                        f"{role:>12} {case.method:6} {url}: expected "
+                        f"{case.expect[role]!r}, got {got}"
+                    )
+                failures += [
+                    f"{role:>12} {case.method} {url}: {p}" for p in problems(response, role)
+                ]
                 response.close()
     assert not failures, "\n".join(failures)

@@ -57,8 +57,7 @@ def clients():
 
 
 def _send(client: Client, room_id: int, body: str) -> dict:
-    ack = client.call("send", {"room_id": room_id, "body": body,
-                               "client_id": uuid.uuid4().hex})
+    ack = client.call("send", {"room_id": room_id, "body": body, "client_id": uuid.uuid4().hex})
     assert ack["ok"], ack
     return ack["message"]
 
@@ -111,7 +110,8 @@ def test_reconnect_after_missing_50_shows_each_once_in_order(pair, clients):
     assert seqs == list(range(seqs[0], seqs[-1] + 1))  # in order, no gaps
     assert {m["id"] for m in missed} <= set(ids) and live_after["id"] in ids
     assert [m["body"] for m in view if m["body"].startswith("missed")] == [
-        f"missed {i}" for i in range(50)]
+        f"missed {i}" for i in range(50)
+    ]
 
 
 def test_resending_the_same_client_id_stores_one_message(pair, clients):
@@ -122,8 +122,11 @@ def test_resending_the_same_client_id_stores_one_message(pair, clients):
     payload = {"room_id": room, "body": "sent twice", "client_id": f"dup-{uuid.uuid4().hex}"}
     first, second = alice_a.call("send", payload), alice_b.call("send", payload)
     assert first["message"] == second["message"] and second["duplicate"] is True
-    _, page = http_json(a, f"/api/v1/rooms/{room}/messages?after_seq="
-                           f"{first['message']['seq'] - 1}", users["alice"]["token"])
+    _, page = http_json(
+        a,
+        f"/api/v1/rooms/{room}/messages?after_seq={first['message']['seq'] - 1}",
+        users["alice"]["token"],
+    )
     assert [m["body"] for m in page["messages"]].count("sent twice") == 1
 
 
@@ -151,8 +154,9 @@ def test_a_frame_over_the_limit_closes_only_that_connection(pair, clients):
     bob.call("join", {"room_id": room})
     alice = clients(connect(a, "alice", token=users["alice"]["token"]))
     _, before = http_json(a, "/api/v1/rooms", users["alice"]["token"])
-    alice.sio.emit("send", {"room_id": room, "body": "x" * 1_000_000, "client_id": "huge"},
-                   namespace="/chat")
+    alice.sio.emit(
+        "send", {"room_id": room, "body": "x" * 1_000_000, "client_id": "huge"}, namespace="/chat"
+    )
     assert alice.disconnected.wait(10)
     _, after = http_json(a, "/api/v1/rooms", users["alice"]["token"])
     last = {r["id"]: r["last_seq"] for r in before}
@@ -175,8 +179,11 @@ def _login(server, email: str) -> tuple[urllib.request.OpenerDirector, str]:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     token = _csrf(_page(opener, server.url + "/login"))
-    _page(opener, server.url + "/login", {"email": email, "password": servers.PASSWORD,
-                                          "csrf_token": token})
+    _page(
+        opener,
+        server.url + "/login",
+        {"email": email, "password": servers.PASSWORD, "csrf_token": token},
+    )
     cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
     assert "cop_session=" in cookie
     return opener, cookie
@@ -229,8 +236,9 @@ def test_a_redis_restart_mid_conversation_loses_no_stored_message(tmp_path_facto
             latest = None
             while time.monotonic() < deadline:
                 latest = _send(alice, room, "are we live again?")
-                if bob.wait_for(lambda c, i=latest["id"]: any(m["id"] == i for m in c.messages),
-                                timeout=1.0):
+                if bob.wait_for(
+                    lambda c, i=latest["id"]: any(m["id"] == i for m in c.messages), timeout=1.0
+                ):
                     break
             assert any(m["id"] == latest["id"] for m in bob.messages), b.tail()
     finally:

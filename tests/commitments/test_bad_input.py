@@ -15,8 +15,10 @@ from tests.factories import PASSWORD
 
 def _stored(db) -> tuple[int, int]:
     db.session.rollback()
-    return (db.session.scalar(sa.select(sa.func.count()).select_from(Commitment)),
-            db.session.scalar(sa.select(sa.func.count()).select_from(OutboundEmail)))
+    return (
+        db.session.scalar(sa.select(sa.func.count()).select_from(Commitment)),
+        db.session.scalar(sa.select(sa.func.count()).select_from(OutboundEmail)),
+    )
 
 
 FORM_CASES = [
@@ -25,8 +27,11 @@ FORM_CASES = [
     ({"apprenticeship_slots": "lots"}, 400, "Apprenticeship slots: give a whole number"),
     ({"contact_email": "pat@"}, 400, "Give a valid email address"),
     ({"org_name": "", "sectors": [], "states": []}, 400, "Choose at least one sector."),
-    ({"people_to_hire": "", "apprenticeship_slots": "", "dollars": ""}, 400,
-     "Give at least one number"),
+    (
+        {"people_to_hire": "", "apprenticeship_slots": "", "dollars": ""},
+        400,
+        "Give at least one number",
+    ),
     ({"ends_on": "2001-01-01"}, 400, "The end date must be on or after the start date."),
     ({"states": ["OH", "ZZ"]}, 400, "Choose states from the list."),
     ({"website": "http://spam.example.com"}, 400, "leave this empty"),
@@ -35,9 +40,11 @@ FORM_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("changes", "status", "message"), FORM_CASES,
-                         ids=[next(iter(c)) + "-" + str(i) for i, (c, _, _) in
-                              enumerate(FORM_CASES)])
+@pytest.mark.parametrize(
+    ("changes", "status", "message"),
+    FORM_CASES,
+    ids=[next(iter(c)) + "-" + str(i) for i, (c, _, _) in enumerate(FORM_CASES)],
+)
 def test_the_public_form_refuses_bad_input(app, db, changes, status, message):
     client = app.test_client()
     if changes.get("started") == "just now":
@@ -61,10 +68,12 @@ def test_a_script_posting_a_thousand_times_stores_at_most_the_limit(app, db, wor
     assert statuses[-1] == 429
     assert _stored(db) == (limit, limit)
     # The API shares the limit: the same address is refused there too.
-    raw = client.post("/api/v1/tokens", json={"email": world["lead"].email,
-                                               "password": PASSWORD}).get_json()["token"]
-    response = client.post("/api/v1/commitments", json=api_body(),
-                           headers={"Authorization": f"Bearer {raw}"})
+    raw = client.post(
+        "/api/v1/tokens", json={"email": world["lead"].email, "password": PASSWORD}
+    ).get_json()["token"]
+    response = client.post(
+        "/api/v1/commitments", json=api_body(), headers={"Authorization": f"Bearer {raw}"}
+    )
     assert response.status_code == 429
     assert _stored(db) == (limit, limit)
 
@@ -81,8 +90,11 @@ API_CASES = [
 
 
 def test_the_api_refuses_bad_input(app, db, world):
-    raw = app.test_client().post("/api/v1/tokens", json={
-        "email": world["lead"].email, "password": PASSWORD}).get_json()["token"]
+    raw = (
+        app.test_client()
+        .post("/api/v1/tokens", json={"email": world["lead"].email, "password": PASSWORD})
+        .get_json()["token"]
+    )
     headers = {"Authorization": f"Bearer {raw}"}
     client = app.test_client()
     for changes, field in API_CASES:

@@ -34,8 +34,9 @@ def _totals(client) -> str:
     return client.get("/commitments/").get_data(as_text=True)
 
 
-def test_employer_submits_confirms_is_accepted_and_reports_progress(app, db, world,
-                                                                     smtp_server, fresh):
+def test_employer_submits_confirms_is_accepted_and_reports_progress(
+    app, db, world, smtp_server, fresh
+):
     visitor = app.test_client()
     token = csrf_token(visitor, "/commitments/new")
     response = visitor.post("/commitments/new", data={**valid_form(), "csrf_token": token})
@@ -58,8 +59,14 @@ def test_employer_submits_confirms_is_accepted_and_reports_progress(app, db, wor
     # Not public before it is accepted.
     assert visitor.get(f"/commitments/{commitment.id}").status_code == 404
     assert "Buckeye Solar" not in _totals(visitor)
-    response = admin.post(f"/commitments/review/{commitment.id}", data={
-        "decision": "accept", "message": "", "csrf_token": csrf_token(admin, "/commitments/")})
+    response = admin.post(
+        f"/commitments/review/{commitment.id}",
+        data={
+            "decision": "accept",
+            "message": "",
+            "csrf_token": csrf_token(admin, "/commitments/"),
+        },
+    )
     assert response.status_code == 303
 
     page = _totals(visitor)
@@ -69,22 +76,35 @@ def test_employer_submits_confirms_is_accepted_and_reports_progress(app, db, wor
     assert "Hire 40 graduates" in filtered.get_data(as_text=True)
     other = visitor.get("/commitments/?state=TX").get_data(as_text=True)
     assert "Hire 40 graduates" not in other
-    assert visitor.get("/api/v1/commitments").get_json()["totals"]["figures"][
-        "people_to_hire"] == 40
+    assert (
+        visitor.get("/api/v1/commitments").get_json()["totals"]["figures"]["people_to_hire"] == 40
+    )
 
     smtp_server.deliver()
     report = _link(smtp_server, "pat@buckeye.example.org", "/commitments/progress/")
-    response = visitor.post(report, data={"hired": "12", "slots_filled": "3", "dollars_spent":
-                                          "50,000", "note": "First cohort hired.",
-                                          "csrf_token": csrf_token(visitor, report)})
+    response = visitor.post(
+        report,
+        data={
+            "hired": "12",
+            "slots_filled": "3",
+            "dollars_spent": "50,000",
+            "note": "First cohort hired.",
+            "csrf_token": csrf_token(visitor, report),
+        },
+    )
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     page = _totals(visitor)
-    assert re.search(r"People to hire</th><td class=\"cop-num\">40</td>"
-                     r"<td class=\"cop-num\">12</td>", page)
+    assert re.search(
+        r"People to hire</th><td class=\"cop-num\">40</td>"
+        r"<td class=\"cop-num\">12</td>",
+        page,
+    )
     totals = visitor.get("/commitments/totals").get_data(as_text=True)
     assert "Renewable energy" in totals and "Ohio" in totals and "Michigan" in totals
-    assert visitor.get("/api/v1/commitments/totals").get_json()["by_state"][0]["figures"][
-        "hired"] == 12
+    assert (
+        visitor.get("/api/v1/commitments/totals").get_json()["by_state"][0]["figures"]["hired"]
+        == 12
+    )
 
     # A second report replaces the figures; the first stays in the history.
     visitor.post(report, data={"hired": "20", "csrf_token": csrf_token(visitor, report)})
@@ -93,29 +113,42 @@ def test_employer_submits_confirms_is_accepted_and_reports_progress(app, db, wor
     assert (commitment.hired, commitment.slots_filled, commitment.report_count) == (20, 3, 2)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ProgressReport)) == 2
     actions = set(db.session.execute(sa.select(AuditEvent.action)).scalars())
-    assert {"commitment.submit", "commitment.confirm", "commitment.accept",
-            "commitment.progress"} <= actions
+    assert {
+        "commitment.submit",
+        "commitment.confirm",
+        "commitment.accept",
+        "commitment.progress",
+    } <= actions
 
 
-def test_changes_asked_for_and_made_through_the_signed_link(app, db, world, smtp_server,
-                                                           fresh):
+def test_changes_asked_for_and_made_through_the_signed_link(app, db, world, smtp_server, fresh):
     commitment = services.submit(world["lead"], make_input())  # signed in: straight to review
     assert commitment.status == Status.SUBMITTED
     admin = app.test_client()
     login(admin, world["admin"])
     path = f"/commitments/review/{commitment.id}"
-    response = admin.post(path, data={"decision": "changes", "message": "",
-                                      "csrf_token": csrf_token(admin, path)})
+    response = admin.post(
+        path, data={"decision": "changes", "message": "", "csrf_token": csrf_token(admin, path)}
+    )
     assert response.status_code == 400
     assert "Say what should change" in response.get_data(as_text=True)
-    admin.post(path, data={"decision": "changes", "message": "Say by when, please.",
-                           "csrf_token": csrf_token(admin, path)})
+    admin.post(
+        path,
+        data={
+            "decision": "changes",
+            "message": "Say by when, please.",
+            "csrf_token": csrf_token(admin, path),
+        },
+    )
     smtp_server.deliver()
     edit = _link(smtp_server, "lee@fiber.example.org", "/commitments/edit/")
     assert "Say by when, please." in smtp_server.text(smtp_server.to("lee@fiber.example.org")[-1])
     visitor = app.test_client()
-    form = {**valid_form(), "title": "Train 50 fiber splicers by June",
-            "contact_email": "someone.else@example.org"}
+    form = {
+        **valid_form(),
+        "title": "Train 50 fiber splicers by June",
+        "contact_email": "someone.else@example.org",
+    }
     form.pop("started")
     response = visitor.post(edit, data={**form, "csrf_token": csrf_token(visitor, edit)})
     assert response.status_code == 303, response.get_data(as_text=True)[:3000]
@@ -135,8 +168,11 @@ def test_progress_reminders_go_out_once_each_at_the_set_times(app, db, world, sm
     assert services.send_progress_reminders(now + timedelta(days=92)) == 1
     assert services.send_progress_reminders(now + timedelta(days=92)) == 0  # once
     smtp_server.deliver()
-    reminders = [m for m in smtp_server.to("lee@fiber.example.org")
-                 if "Time to report progress" in m["Subject"]]
+    reminders = [
+        m
+        for m in smtp_server.to("lee@fiber.example.org")
+        if "Time to report progress" in m["Subject"]
+    ]
     assert len(reminders) == 1
     link = urlsplit(LINK.findall(smtp_server.text(reminders[0]))[0]).path
     assert app.test_client().get(link).status_code == 200
@@ -155,8 +191,11 @@ def test_the_api_submit_review_and_progress(app, db, world):
 
     headers = {}
     for role in ("lead", "admin", "member"):
-        raw = app.test_client().post("/api/v1/tokens", json={
-            "email": world[role].email, "password": PASSWORD}).get_json()["token"]
+        raw = (
+            app.test_client()
+            .post("/api/v1/tokens", json={"email": world[role].email, "password": PASSWORD})
+            .get_json()["token"]
+        )
         headers[role] = {"Authorization": f"Bearer {raw}"}
     client = app.test_client()
     assert client.post("/api/v1/commitments", json=api_body()).status_code == 401
@@ -166,24 +205,38 @@ def test_the_api_submit_review_and_progress(app, db, world):
     assert created.get_json()["status"] == "submitted"
     queue = client.get("/api/v1/commitments/review", headers=headers["admin"]).get_json()
     assert [c["id"] for c in queue] == [cid]
-    assert client.post(f"/api/v1/commitments/{cid}/review", json={"decision": "accept"},
-                       headers=headers["member"]).status_code == 404
-    reviewed = client.post(f"/api/v1/commitments/{cid}/review", json={"decision": "accept"},
-                           headers=headers["admin"])
+    assert (
+        client.post(
+            f"/api/v1/commitments/{cid}/review",
+            json={"decision": "accept"},
+            headers=headers["member"],
+        ).status_code
+        == 404
+    )
+    reviewed = client.post(
+        f"/api/v1/commitments/{cid}/review", json={"decision": "accept"}, headers=headers["admin"]
+    )
     assert reviewed.status_code == 200 and reviewed.get_json()["status"] == "accepted"
     public = client.get(f"/api/v1/commitments/{cid}").get_json()
     assert "contact_email" not in public and public["people_to_train"] == 50
-    assert client.post(f"/api/v1/commitments/{cid}/progress", json={"trained": 5},
-                       headers=headers["member"]).status_code == 403
-    report = client.post(f"/api/v1/commitments/{cid}/progress", json={"trained": 5},
-                         headers=headers["lead"])
+    assert (
+        client.post(
+            f"/api/v1/commitments/{cid}/progress", json={"trained": 5}, headers=headers["member"]
+        ).status_code
+        == 403
+    )
+    report = client.post(
+        f"/api/v1/commitments/{cid}/progress", json={"trained": 5}, headers=headers["lead"]
+    )
     assert report.status_code == 201 and report.get_json()["trained"] == 5
     link_token = services.make_token(db.session.get(Commitment, cid), "report")
-    report = client.post(f"/api/v1/commitments/{cid}/progress",
-                         json={"token": link_token, "trained": 9})
+    report = client.post(
+        f"/api/v1/commitments/{cid}/progress", json={"token": link_token, "trained": 9}
+    )
     assert report.status_code == 201 and report.get_json()["trained"] == 9
-    bad = client.post(f"/api/v1/commitments/{cid}/progress",
-                      json={"token": link_token + "x", "trained": 9})
+    bad = client.post(
+        f"/api/v1/commitments/{cid}/progress", json={"token": link_token + "x", "trained": 9}
+    )
     assert bad.status_code == 404
     listed = client.get("/api/v1/commitments?sector=broadband&state=KS").get_json()
     assert listed["totals"]["figures"]["trained"] == 9 and len(listed["items"]) == 1

@@ -17,7 +17,8 @@ def test_the_matrix_names_the_right_endpoints(app, world):
     assert set(matrix.ROWS) == set(matrix.ENDPOINTS.values())
 
 
-@pytest.mark.parametrize(("key", "role", "expected"), walker.cases(matrix),
-                         ids=walker.case_ids(matrix))
+@pytest.mark.parametrize(
+    ("key", "role", "expected"), walker.cases(matrix), ids=walker.case_ids(matrix)
+)
 def test_route_by_role(app, world, key, role, expected):
     walker.check_case(app, world, matrix, key, role, expected)

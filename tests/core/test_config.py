@@ -23,8 +23,15 @@ from config import (
     normalise_database_url,
 )
 
-APP_ENV = ("SECRET_KEY", "DATABASE_URL", "TEST_DATABASE_URL", "COP_ENV",
-           "SESSION_COOKIE_SECURE", "SOCKETIO_ASYNC_MODE", "REDIS_URL")
+APP_ENV = (
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "TEST_DATABASE_URL",
+    "COP_ENV",
+    "SESSION_COOKIE_SECURE",
+    "SOCKETIO_ASYNC_MODE",
+    "REDIS_URL",
+)
 
 
 def _rebound_extensions():
@@ -35,8 +42,9 @@ def _rebound_extensions():
 
 
 def _snapshot(obj) -> dict:
-    return {k: copy.copy(v) if isinstance(v, dict | list | set) else v
-            for k, v in vars(obj).items()}
+    return {
+        k: copy.copy(v) if isinstance(v, dict | list | set) else v for k, v in vars(obj).items()
+    }
 
 
 @contextmanager
@@ -214,7 +222,9 @@ def test_production_refuses_an_empty_secret_key(clean_env, monkeypatch):
         ProductionConfig()
 
 
-def test_production_starts_with_a_secret_key_and_secure_cookies(clean_env, monkeypatch, separate_app):
+def test_production_starts_with_a_secret_key_and_secure_cookies(
+    clean_env, monkeypatch, separate_app
+):
     monkeypatch.setenv("SECRET_KEY", "s" * 48)
     monkeypatch.setenv("SOCKETIO_ASYNC_MODE", "threading")  # gevent is for `cop serve`
     cfg = ProductionConfig()
@@ -297,4 +307,3 @@ def test_separate_app_restores_the_session_app(app, clean_env, separate_app):
         assert api._app is other
     assert (socketio.server, limiter._storage, api.spec, api._app) == before
     assert all(ns.server is socketio.server for ns in socketio.namespace_handlers)
-

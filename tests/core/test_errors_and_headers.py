@@ -64,7 +64,8 @@ class InlineCode(HTMLParser):
             if name == "style":
                 self.problems.append(f"<{tag} style=...>")
             if name in {"href", "src", "action"} and (value or "").lower().startswith(
-                    "javascript:"):
+                "javascript:"
+            ):
                 self.problems.append(f"<{tag} {name}=javascript:>")
 
 
@@ -87,19 +88,39 @@ def assert_api_error(response, status: int, code: str) -> dict:
 # ---------------------------------------------------------------- headers on every page
 
 
-ANONYMOUS_PAGES = ["/login", "/password/forgot", "/invitations/accept/not-a-token",
-                   "/password/reset/not-a-token", "/no/such/page", "/"]
-ADMIN_PAGES = ["/", "/accessibility", "/coalitions/", "/coalitions/?state=OH", "/coalitions/alpha",
-               "/coalitions/nope", "/admin/users", "/admin/audit", "/invitations",
-               "/invitations/new", "/profile", "/logout"]
+ANONYMOUS_PAGES = [
+    "/login",
+    "/password/forgot",
+    "/invitations/accept/not-a-token",
+    "/password/reset/not-a-token",
+    "/no/such/page",
+    "/",
+]
+ADMIN_PAGES = [
+    "/",
+    "/accessibility",
+    "/coalitions/",
+    "/coalitions/?state=OH",
+    "/coalitions/alpha",
+    "/coalitions/nope",
+    "/admin/users",
+    "/admin/audit",
+    "/invitations",
+    "/invitations/new",
+    "/profile",
+    "/logout",
+]
 
 
 def test_every_html_page_has_security_headers_and_no_inline_code(app, world):
     anonymous = app.test_client()
     admin = app.test_client()
     login(admin, world["admin"])
-    admin_pages = [*ADMIN_PAGES, f"/people/{world['member'].id}",
-                   f"/admin/users/{world['member'].id}"]
+    admin_pages = [
+        *ADMIN_PAGES,
+        f"/people/{world['member'].id}",
+        f"/admin/users/{world['member'].id}",
+    ]
     seen = set()
     for client, paths in ((anonymous, ANONYMOUS_PAGES), (admin, admin_pages)):
         for path in paths:
@@ -150,8 +171,9 @@ def test_404_is_an_html_page_outside_the_api(app, world):
     assert 'href="/coalitions/"' in page
 
 
-@pytest.mark.parametrize("path", ["/api/v1/nope", "/api/v1/coalitions/alpha/members",
-                                  "/api/v2/coalitions", "/api/"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/nope", "/api/v1/coalitions/alpha/members", "/api/v2/coalitions", "/api/"]
+)
 def test_404_is_json_under_the_api(app, world, path):
     response = app.test_client().get(path)
     error = assert_api_error(response, 404, "not_found")
@@ -184,8 +206,11 @@ def test_csrf_failure_under_the_api_is_json(app, world):
 
 
 def test_api_refuses_non_json_bodies(app, world):
-    response = app.test_client().post("/api/v1/tokens", data="email=a&password=b",
-                                      content_type="application/x-www-form-urlencoded")
+    response = app.test_client().post(
+        "/api/v1/tokens",
+        data="email=a&password=b",
+        content_type="application/x-www-form-urlencoded",
+    )
     assert_api_error(response, 415, "unsupported_media_type")
 
 
@@ -199,17 +224,23 @@ def test_nul_bytes_are_refused_everywhere(app, world):
     client = app.test_client()
     assert client.get("/login?next=/%00").status_code == 400
     assert post_form(client, "/password/forgot", {"email": "a\x00@b.org"}).status_code == 400
-    assert_api_error(client.post("/api/v1/tokens", json={"email": "a\x00@b.org",
-                                                         "password": "x"}), 400, "bad_request")
+    assert_api_error(
+        client.post("/api/v1/tokens", json={"email": "a\x00@b.org", "password": "x"}),
+        400,
+        "bad_request",
+    )
     assert_api_error(client.get("/api/v1/coalitions?state=O%00"), 400, "bad_request")
 
 
 def test_too_many_login_attempts_show_the_429_page(app, world):
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = "192.0.2.44"
-    statuses = [post_form(client, "/login", {"email": "nobody@example.org",
-                                             "password": "wrong"}).status_code
-                for _ in range(7)]
+    statuses = [
+        post_form(
+            client, "/login", {"email": "nobody@example.org", "password": "wrong"}
+        ).status_code
+        for _ in range(7)
+    ]
     assert 429 in statuses
     response = post_form(client, "/login", {"email": "nobody@example.org", "password": "x"})
     assert response.status_code == 429
@@ -242,8 +273,12 @@ def noisy_app(separate_app, monkeypatch, tmp_path):
 
     with separate_app(Config) as other:
         assert other.testing is False
-        for rule, view in (("/boom", boom), ("/refused", refused), ("/conflict", conflict),
-                           ("/missing", missing)):
+        for rule, view in (
+            ("/boom", boom),
+            ("/refused", refused),
+            ("/conflict", conflict),
+            ("/missing", missing),
+        ):
             other.add_url_rule(rule, f"page_{view.__name__}", view)
             other.add_url_rule(f"/api/v1/test{rule}", f"api_{view.__name__}", view)
         yield other
@@ -270,9 +305,11 @@ def test_unexpected_errors_under_the_api_are_json_without_details(noisy_app):
 
 def test_service_errors_are_pages_with_their_status(noisy_app):
     client = noisy_app.test_client()
-    for path, status, message in (("/refused", 400, "You cannot do that now."),
-                                  ("/conflict", 409, "It exists already."),
-                                  ("/missing", 404, "No such thing.")):
+    for path, status, message in (
+        ("/refused", 400, "You cannot do that now."),
+        ("/conflict", 409, "It exists already."),
+        ("/missing", 404, "No such thing."),
+    ):
         response = client.get(path)
         assert response.status_code == status
         assert response.mimetype == "text/html"
@@ -291,18 +328,32 @@ def test_service_errors_under_the_api_are_json(noisy_app):
 # ---------------------------------------------------------------- security helpers
 
 
-@pytest.mark.parametrize("target", ["/", "/coalitions/alpha", "/coalitions/?state=OH",
-                                    "/people/3#bio"])
+@pytest.mark.parametrize(
+    "target", ["/", "/coalitions/alpha", "/coalitions/?state=OH", "/people/3#bio"]
+)
 def test_safe_next_accepts_local_paths(target):
     from cop.core.security import is_safe_next
 
     assert is_safe_next(target)
 
 
-@pytest.mark.parametrize("target", [None, "", "https://evil.example/", "//evil.example/",
-                                    "/\\evil.example", "\\evil.example", "javascript:alert(1)",
-                                    "/\x00x", "/a\nb", "evil.example/path", " /x",
-                                    "///evil.example"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        None,
+        "",
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+        "\\evil.example",
+        "javascript:alert(1)",
+        "/\x00x",
+        "/a\nb",
+        "evil.example/path",
+        " /x",
+        "///evil.example",
+    ],
+)
 def test_safe_next_refuses_everything_else(target):
     from cop.core.security import is_safe_next
 

@@ -2,8 +2,12 @@ from cop.core.mail import send_email
 
 
 def test_mail_goes_over_real_smtp(smtp_server):
-    assert send_email("someone@test.example.org", "Hello <b>there</b>\nBcc: x@evil.example",
-                      "plain body", "<p>html body</p>")
+    assert send_email(
+        "someone@test.example.org",
+        "Hello <b>there</b>\nBcc: x@evil.example",
+        "plain body",
+        "<p>html body</p>",
+    )
     [msg] = smtp_server.to("someone@test.example.org")
     assert msg["Subject"] == "Hello <b>there</b> Bcc: x@evil.example"
     assert "Bcc" not in msg

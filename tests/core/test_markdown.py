@@ -10,8 +10,18 @@ import pytest
 from cop.core.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_markdown, sanitise_html
 
 SAFE_SCHEMES = {"http", "https", "mailto"}
-URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "background", "poster",
-                  "srcset", "data", "cite"}
+URL_ATTRIBUTES = {
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "xlink:href",
+    "background",
+    "poster",
+    "srcset",
+    "data",
+    "cite",
+}
 
 
 class Parsed(HTMLParser):
@@ -77,9 +87,9 @@ HOSTILE = [
     '<object data="javascript:alert(1)"></object>',
     '<embed src="javascript:alert(1)">',
     '<form action="javascript:alert(1)"><button>go</button></form>',
-    '<input autofocus onfocus=alert(1)>',
-    '<details open ontoggle=alert(1)>',
-    '<body onload=alert(1)>',
+    "<input autofocus onfocus=alert(1)>",
+    "<details open ontoggle=alert(1)>",
+    "<body onload=alert(1)>",
     '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
     '<base href="javascript:alert(1)//">',
     '<link rel=stylesheet href="https://evil.example/x.css">',
@@ -112,7 +122,7 @@ HOSTILE = [
     "<javascript:alert(1)>",
     "![img](javascript:alert(1))",
     '![img](https://ok.example/a.png" onerror="alert(1))',
-    "```\"><script>alert(1)</script>\nx\n```",
+    '```"><script>alert(1)</script>\nx\n```',
     "```js onclick=alert(1)\ncode\n```",
     "    <script>alert(1)</script>",
     "`<script>alert(1)</script>`",

@@ -19,9 +19,7 @@ from tests.conftest import fresh_database_url
 from tests.core.test_config import build_separate_app
 
 # Flask-Migrate's stock env.py tries Flask-SQLAlchemy's deprecated get_engine() first.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:'get_engine' is deprecated:DeprecationWarning"
-)
+pytestmark = pytest.mark.filterwarnings("ignore:'get_engine' is deprecated:DeprecationWarning")
 
 
 @pytest.fixture
@@ -45,7 +43,8 @@ def _diff(db) -> list:
             return forums_include(*args) and library_include(*args)
 
         context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "include_object": include_object})
+            conn, opts={"compare_type": True, "include_object": include_object}
+        )
         return compare_metadata(context, db.metadata)
 
 
@@ -58,8 +57,11 @@ def _summary(diff) -> list[str]:
             if name.endswith("_table"):
                 target = args[0].name
             elif name.endswith("_column"):
-                target = f"{args[1]}.{args[2].name}" if name != "modify_column" else (
-                    f"{args[1]}.{args[2]}")
+                target = (
+                    f"{args[1]}.{args[2].name}"
+                    if name != "modify_column"
+                    else (f"{args[1]}.{args[2]}")
+                )
             else:
                 obj = args[0] if args else None
                 table = getattr(getattr(obj, "table", None), "name", "")

@@ -100,7 +100,8 @@ def token_for(app, world):
     def _token(key: str) -> dict:
         if key not in cache:
             response = app.test_client().post(
-                "/api/v1/tokens", json={"email": world[key].email, "password": PASSWORD})
+                "/api/v1/tokens", json={"email": world[key].email, "password": PASSWORD}
+            )
             assert response.status_code == 201, response.get_json()
             cache[key] = {"Authorization": f"Bearer {response.get_json()['token']}"}
         return cache[key]
@@ -132,16 +133,18 @@ class ChatClient:
         return self.sc.emit(event, data, namespace=NS, callback=True)
 
     def received(self, name: str) -> list:
-        return [p["args"][0] if p["args"] else None for p in self.sc.get_received(NS)
-                if p["name"] == name]
+        return [
+            p["args"][0] if p["args"] else None
+            for p in self.sc.get_received(NS)
+            if p["name"] == name
+        ]
 
     @property
     def connected(self) -> bool:
         return self.sc.is_connected(NS)
 
     def send(self, room_id: int, body: str) -> dict:
-        return self.ack("send", {"room_id": room_id, "body": body,
-                                 "client_id": uuid.uuid4().hex})
+        return self.ack("send", {"room_id": room_id, "body": body, "client_id": uuid.uuid4().hex})
 
 
 _G_BASELINE: set[str] = set()
@@ -177,8 +180,7 @@ def chat_client(app, world):
         flask_client = FlaskClient(app, use_cookies=True)
         login(flask_client, user)
         _forget_request_state()
-        client = ChatClient(socketio.test_client(app, namespace=NS,
-                                                 flask_test_client=flask_client))
+        client = ChatClient(socketio.test_client(app, namespace=NS, flask_test_client=flask_client))
         made.append(client)
         return client
 

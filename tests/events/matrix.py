@@ -23,14 +23,41 @@ hosts do not register). Guests see only events they are invited to: 404 everywhe
 
 from __future__ import annotations
 
-ROLES = ("admin", "coach", "other_coach", "lead", "member", "other_member", "expert", "guest",
-         "deactivated", "anonymous")
+ROLES = (
+    "admin",
+    "coach",
+    "other_coach",
+    "lead",
+    "member",
+    "other_member",
+    "expert",
+    "guest",
+    "deactivated",
+    "anonymous",
+)
 
 
-def _row(admin, coach, other_coach, lead, member, other_member, expert, guest, deactivated,
-         anonymous) -> dict[str, int]:
-    return dict(zip(ROLES, (admin, coach, other_coach, lead, member, other_member, expert,
-                            guest, deactivated, anonymous), strict=True))
+def _row(
+    admin, coach, other_coach, lead, member, other_member, expert, guest, deactivated, anonymous
+) -> dict[str, int]:
+    return dict(
+        zip(
+            ROLES,
+            (
+                admin,
+                coach,
+                other_coach,
+                lead,
+                member,
+                other_member,
+                expert,
+                guest,
+                deactivated,
+                anonymous,
+            ),
+            strict=True,
+        )
+    )
 
 
 def _html(default, **overrides) -> dict[str, int]:
@@ -63,8 +90,9 @@ CASES: dict[str, dict[str, int]] = {
     "POST /events/new": _html(403, admin=400, coach=400, other_coach=400),
     "GET /events/{event}": SEE,
     "GET /events/{staff_event}": _html(404, admin=200, coach=200, other_coach=200),
-    "GET /events/{alpha_event}": _html(404, admin=200, coach=200, other_coach=200, lead=200,
-                                       member=200),
+    "GET /events/{alpha_event}": _html(
+        404, admin=200, coach=200, other_coach=200, lead=200, member=200
+    ),
     "GET /events/{event}/edit": MANAGE,
     "POST /events/{event}/edit": _html(403, admin=400, coach=400, guest=404),
     "GET /events/{event}/cancel": MANAGE,
@@ -75,8 +103,9 @@ CASES: dict[str, dict[str, int]] = {
     "POST /events/{event}/unregister": _html(303, guest=404),
     "GET /events/{event}/registrations": MANAGE,
     "GET /events/{event}/registrations.csv": MANAGE,
-    "POST /events/{event}/registrations/{registration}": _html(403, admin=400, coach=400,
-                                                               guest=404),
+    "POST /events/{event}/registrations/{registration}": _html(
+        403, admin=400, coach=400, guest=404
+    ),
     "POST /events/{event}/invitations": MANAGE_POST,
     "POST /events/{event}/resources": MANAGE_POST,
     "POST /events/{event}/resources/{resource}/delete": MANAGE_POST,
@@ -102,18 +131,19 @@ CASES: dict[str, dict[str, int]] = {
     "POST /api/v1/events/{event}/registration": _api(201, coach=409, member=409, guest=404),
     "DELETE /api/v1/events/{event}/registration": _api(409, member=200, guest=404),
     "GET /api/v1/events/{event}/registrations": _api(403, admin=200, coach=200, guest=404),
-    "PATCH /api/v1/events/{event}/registrations/{registration}": _api(403, admin=200,
-                                                                      coach=200, guest=404),
+    "PATCH /api/v1/events/{event}/registrations/{registration}": _api(
+        403, admin=200, coach=200, guest=404
+    ),
     "GET /api/v1/events/{event}/attendance": _api(403, admin=200, coach=200, guest=404),
-    "GET /api/v1/events/{live_event}/chat-marks": _api(403, admin=200, coach=200, member=200,
-                                                       guest=404),
+    "GET /api/v1/events/{live_event}/chat-marks": _api(
+        403, admin=200, coach=200, member=200, guest=404
+    ),
     "POST /api/v1/events/{live_event}/chat-marks": _api(403, admin=200, coach=200, guest=404),
 }
 
 ENDPOINTS: dict[str, str] = {
     "GET /events/": "events.index",
-    "GET /events/?type=webinar&sector=broadband&coalition={alpha}&mine=1&when=past":
-        "events.index",
+    "GET /events/?type=webinar&sector=broadband&coalition={alpha}&mine=1&when=past": "events.index",
     "GET /events/calendar": "events.month",
     "GET /events/calendar?month=2027-02&type=office_hours": "events.month",
     "GET /events/new": "events.new",
@@ -161,9 +191,13 @@ ENDPOINTS: dict[str, str] = {
 }
 
 BODIES: dict[str, dict] = {
-    "POST /api/v1/events": {"title": "Matrix webinar", "type": "webinar",
-                            "timezone": "America/Denver", "starts_at": "{future_start}",
-                            "ends_at": "{future_end}"},
+    "POST /api/v1/events": {
+        "title": "Matrix webinar",
+        "type": "webinar",
+        "timezone": "America/Denver",
+        "starts_at": "{future_start}",
+        "ends_at": "{future_end}",
+    },
     "PATCH /api/v1/events/{event}": {"location": "Hall M"},
     "POST /api/v1/events/{event}/cancel": {"reason": "Matrix"},
     "PATCH /api/v1/events/{event}/registrations/{registration}": {"action": "decline"},
@@ -173,6 +207,7 @@ BODIES: dict[str, dict] = {
 
 def body(key: str, values: dict[str, object]) -> dict:
     """The JSON body of a row, placeholders filled in (ids stay numbers)."""
+
     def fill(value):
         if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
             return values[value[1:-1]]
@@ -193,14 +228,19 @@ def ids(world) -> dict[str, object]:
     coach, member = world["coach"], world["member"]
     event = make_event(coach, title="Matrix event")
     registration = register(member, event)
-    resource = services.add_resource(coach, event, kind="slides", title="Slides",
-                                     url="https://files.example.org/slides.pdf")
+    resource = services.add_resource(
+        coach, event, kind="slides", title="Slides", url="https://files.example.org/slides.pdf"
+    )
     staff = make_event(coach, title="Staff event", audience="staff")
-    alpha = make_event(coach, title="Alpha event", audience="coalitions",
-                       coalition_ids=[world["alpha"].id])
-    live = make_event(coach, title="Live event",
-                      starts_at=utcnow() + timedelta(minutes=5),
-                      ends_at=utcnow() + timedelta(hours=1))
+    alpha = make_event(
+        coach, title="Alpha event", audience="coalitions", coalition_ids=[world["alpha"].id]
+    )
+    live = make_event(
+        coach,
+        title="Live event",
+        starts_at=utcnow() + timedelta(minutes=5),
+        ends_at=utcnow() + timedelta(hours=1),
+    )
     register(member, live)
     live.starts_at = utcnow() - timedelta(minutes=5)  # under way
     db.session.commit()
@@ -213,11 +253,20 @@ def ids(world) -> dict[str, object]:
     series = make_event(coach, title="Matrix series", rrule="FREQ=WEEKLY;COUNT=2")
     token = services.reset_feed_token(member)
     start = (utcnow() + timedelta(days=3)).replace(microsecond=0, tzinfo=None)
-    return {"event": event.id, "registration": registration.id, "resource": resource.id,
-            "staff_event": staff.id, "alpha_event": alpha.id, "live_event": live.id,
-            "message": message, "series": series.series_id, "token": token,
-            "alpha": world["alpha"].slug, "future_start": start.isoformat(),
-            "future_end": (start + timedelta(hours=1)).isoformat()}
+    return {
+        "event": event.id,
+        "registration": registration.id,
+        "resource": resource.id,
+        "staff_event": staff.id,
+        "alpha_event": alpha.id,
+        "live_event": live.id,
+        "message": message,
+        "series": series.series_id,
+        "token": token,
+        "alpha": world["alpha"].slug,
+        "future_start": start.isoformat(),
+        "future_end": (start + timedelta(hours=1)).isoformat(),
+    }
 
 
 def resolve(key: str, values: dict[str, object]) -> tuple[str, str]:
@@ -229,6 +278,8 @@ CASES_BY_ENDPOINT: dict[str, list[tuple[str, str, dict, dict[str, int]]]] = {}
 for _key, _expected in CASES.items():
     _method, _path = _key.split(" ", 1)
     CASES_BY_ENDPOINT.setdefault(ENDPOINTS[_key], []).append(
-        (_method, _path, BODIES.get(_key, {}), _expected))
-ROWS: dict[str, dict[str, int]] = {endpoint: cases[0][3]
-                                   for endpoint, cases in CASES_BY_ENDPOINT.items()}
+        (_method, _path, BODIES.get(_key, {}), _expected)
+    )
+ROWS: dict[str, dict[str, int]] = {
+    endpoint: cases[0][3] for endpoint, cases in CASES_BY_ENDPOINT.items()
+}

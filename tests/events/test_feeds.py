@@ -44,8 +44,11 @@ def test_a_subscribed_feed_lists_exactly_my_registrations(client, world, people,
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
     assert "inline" in response.headers["Content-Disposition"]
-    assert _uids(response) == {mine.uid: "CONFIRMED", also_mine.uid: "CONFIRMED",
-                               cancelled.uid: "CANCELLED"}
+    assert _uids(response) == {
+        mine.uid: "CONFIRMED",
+        also_mine.uid: "CONFIRMED",
+        cancelled.uid: "CANCELLED",
+    }
     assert second_session.uid not in _uids(response), "only the sessions I registered for"
     cal = icalendar.Calendar.from_ical(response.data)
     assert str(cal["X-WR-CALNAME"]).startswith(member.name)
@@ -91,8 +94,9 @@ def test_a_registrant_who_loses_access_loses_the_event_from_the_feed(client, wor
     register(member, event)
     token = services.reset_feed_token(member)
     assert event.uid in _uids(client.get(_feed_path(token)))
-    membership = db.session.execute(sa.select(Membership).where(
-        Membership.user_id == member.id)).scalar_one()
+    membership = db.session.execute(
+        sa.select(Membership).where(Membership.user_id == member.id)
+    ).scalar_one()
     coalition_services.remove_member(world["admin"], membership)
     assert event.uid not in _uids(client.get(_feed_path(token)))
 

@@ -23,10 +23,10 @@ def _pacific_ten_am(days: int = 30) -> datetime:
     return datetime(day.year, day.month, day.day, 10, 0)  # naive: read in the event's zone
 
 
-def test_text_with_line_breaks_semicolons_commas_and_backslashes_round_trips(
-        world, login_as):
-    event = make_event(world["coach"], title=NASTY, location=NASTY,
-                       description=NASTY + "\n\n**bold**")
+def test_text_with_line_breaks_semicolons_commas_and_backslashes_round_trips(world, login_as):
+    event = make_event(
+        world["coach"], title=NASTY, location=NASTY, description=NASTY + "\n\n**bold**"
+    )
     response = login_as("member").get(f"/events/{event.id}.ics")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
@@ -41,8 +41,9 @@ def test_text_with_line_breaks_semicolons_commas_and_backslashes_round_trips(
 
 def test_a_pacific_event_reads_at_the_right_hour_in_eastern_time(world, login_as):
     start = _pacific_ten_am()
-    event = make_event(world["coach"], timezone=PACIFIC, starts_at=start,
-                       ends_at=start + timedelta(hours=1))
+    event = make_event(
+        world["coach"], timezone=PACIFIC, starts_at=start, ends_at=start + timedelta(hours=1)
+    )
     (vevent,) = _vevents(login_as("member").get(f"/events/{event.id}.ics").data)
     dtstart = vevent.decoded("DTSTART")
     assert dtstart.tzinfo is not None and vevent["DTSTART"].params["TZID"] == PACIFIC
@@ -79,8 +80,9 @@ def test_the_video_link_is_never_in_a_file_but_the_event_page_is(world, login_as
 
 
 def test_a_series_file_has_one_event_per_session(world, login_as):
-    event = make_event(world["coach"], rrule="FREQ=WEEKLY;COUNT=4", title="Office hours",
-                       type="office_hours")
+    event = make_event(
+        world["coach"], rrule="FREQ=WEEKLY;COUNT=4", title="Office hours", type="office_hours"
+    )
     body = login_as("member").get(f"/events/series/{event.series_id}.ics").data
     vevents = _vevents(body)
     assert len(vevents) == 4

@@ -28,12 +28,14 @@ def room_of(event):
     from cop.chat.models import ChatRoom
     from cop.extensions import db
 
-    return db.session.execute(sa.select(ChatRoom).where(
-        ChatRoom.key == f"event:{event.id}")).scalar_one()
+    return db.session.execute(
+        sa.select(ChatRoom).where(ChatRoom.key == f"event:{event.id}")
+    ).scalar_one()
 
 
 def test_the_event_room_is_created_through_chat_and_open_to_registrants(
-        world, login_as, chat_client, db):
+    world, login_as, chat_client, db
+):
     from cop.chat.permissions import can_access_room, can_moderate_room
 
     event = live_event(world)
@@ -96,33 +98,45 @@ def test_the_host_pins_and_marks_questions(world, login_as, chat_client, client,
     chatter = member.send(room.id, "Hi all")["message"]
     host = token_for("coach")
     url = f"/api/v1/events/{event.id}/chat-marks"
-    response = client.post(url, json={"message_id": question["id"], "kind": "question"},
-                           headers=host)
+    response = client.post(
+        url, json={"message_id": question["id"], "kind": "question"}, headers=host
+    )
     assert response.status_code == 200
-    assert response.get_json() == [{"message_id": question["id"], "pin": False,
-                                    "question": True}]
+    assert response.get_json() == [{"message_id": question["id"], "pin": False, "question": True}]
     client.post(url, json={"message_id": chatter["id"], "kind": "pin"}, headers=host)
     marks = client.get(url, headers=token_for("member")).get_json()
     assert {(m["message_id"], m["pin"], m["question"]) for m in marks} == {
-        (question["id"], False, True), (chatter["id"], True, False)}
+        (question["id"], False, True),
+        (chatter["id"], True, False),
+    }
     # The live page shows the pin without JavaScript.
     page = login_as("member").get(f"/events/{event.id}/live").get_data(as_text=True)
     assert f'data-message-id="{chatter["id"]}"' in page and "Hi all" in page
     # Only the host marks; only messages of this event's room; unmarking works.
-    assert client.post(url, json={"message_id": question["id"], "kind": "pin"},
-                       headers=token_for("member")).status_code == 403
-    assert client.post(url, json={"message_id": 999999, "kind": "pin"},
-                       headers=host).status_code == 404
-    assert client.post(url, json={"message_id": question["id"], "kind": "star"},
-                       headers=host).status_code == 422
-    client.post(url, json={"message_id": chatter["id"], "kind": "pin", "on": False},
-                headers=host)
+    assert (
+        client.post(
+            url, json={"message_id": question["id"], "kind": "pin"}, headers=token_for("member")
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(url, json={"message_id": 999999, "kind": "pin"}, headers=host).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            url, json={"message_id": question["id"], "kind": "star"}, headers=host
+        ).status_code
+        == 422
+    )
+    client.post(url, json={"message_id": chatter["id"], "kind": "pin", "on": False}, headers=host)
     assert db.session.execute(sa.select(sa.func.count()).select_from(ChatMark)).scalar_one() == 1
     assert client.get(url, headers=token_for("lead")).status_code == 403
 
 
 def test_after_the_event_the_chat_becomes_a_read_only_transcript(
-        world, people, login_as, chat_client, db, app):
+    world, people, login_as, chat_client, db, app
+):
     from cop.notifications.jobs import run_once
 
     event = live_event(world)
@@ -171,10 +185,15 @@ def test_the_host_may_post_the_transcript_as_a_forum_thread(world, login_as, db)
     categories = forum_bridge.categories_for(world["coach"])
     assert categories
     client = login_as("coach")
-    assert "Post the transcript as a forum thread" in client.get(
-        f"/events/{event.id}").get_data(as_text=True)
-    response = post_form(client, f"/events/{event.id}/transcript/forum",
-                         {"category_id": str(categories[0][0])}, token_from="/accessibility")
+    assert "Post the transcript as a forum thread" in client.get(f"/events/{event.id}").get_data(
+        as_text=True
+    )
+    response = post_form(
+        client,
+        f"/events/{event.id}/transcript/forum",
+        {"category_id": str(categories[0][0])},
+        token_from="/accessibility",
+    )
     assert response.status_code == 303
     thread = db.session.execute(sa.select(Thread)).scalar_one()
     assert thread.title.startswith(f"Chat transcript: {event.title}")

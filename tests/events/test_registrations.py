@@ -42,13 +42,17 @@ def test_the_eleventh_registrant_of_ten_seats_is_waitlisted_then_promoted(world,
     assert registrations.waitlist_position(db.session.get(Registration, twelfth.id)) == 1
     event = db.session.get(Event, event.id)
     assert (event.registered_count, event.waitlist_count) == (10, 1)
-    assert registrations.recount(event) == {"registered_count": 10, "waitlist_count": 1,
-                                            "pending_count": 0}
+    assert registrations.recount(event) == {
+        "registered_count": 10,
+        "waitlist_count": 1,
+        "pending_count": 0,
+    }
     (note,) = notes(db, people[10], "waitlist_promoted")
     assert note.url == f"/events/{event.id}" and event.title in note.text
     # The promoted person now gets reminders; the one who left does not.
-    due = db.session.execute(sa.select(ScheduledNotification.user_id, ScheduledNotification.status)
-                             ).all()
+    due = db.session.execute(
+        sa.select(ScheduledNotification.user_id, ScheduledNotification.status)
+    ).all()
     assert (people[10].id, "pending") in due
     assert (people[3].id, "pending") not in due
 
@@ -89,14 +93,14 @@ def test_registering_after_the_deadline_is_refused(world, db):
     with pytest.raises(Conflict, match="Registration closed on") as caught:
         register(world["member"], event)
     assert caught.value.code == "registration_closed"
-    assert db.session.execute(sa.select(sa.func.count()).select_from(Registration)
-                              ).scalar_one() == 0
+    assert (
+        db.session.execute(sa.select(sa.func.count()).select_from(Registration)).scalar_one() == 0
+    )
 
 
 def test_registering_for_an_event_one_may_not_see_is_not_found(world):
     staff = make_event(world["coach"], audience="staff")
-    beta_only = make_event(world["coach"], audience="coalitions",
-                           coalition_ids=[world["beta"].id])
+    beta_only = make_event(world["coach"], audience="coalitions", coalition_ids=[world["beta"].id])
     with pytest.raises(NotFound):
         register(world["member"], staff)
     with pytest.raises(NotFound):
@@ -124,8 +128,9 @@ def test_cancelling_without_a_registration_or_after_the_start(world):
         registrations.cancel_registration(world["member"], event)
     register(world["member"], event)
     with pytest.raises(Conflict, match="has started"):
-        registrations.cancel_registration(world["member"], event,
-                                          now=event.starts_at + timedelta(minutes=1))
+        registrations.cancel_registration(
+            world["member"], event, now=event.starts_at + timedelta(minutes=1)
+        )
 
 
 def test_registering_again_after_cancelling_goes_to_the_end_of_the_queue(world, people, db):
@@ -135,8 +140,9 @@ def test_registering_again_after_cancelling_goes_to_the_end_of_the_queue(world, 
     registrations.cancel_registration(people[1], event)
     again = register(people[1], event)
     assert again.status == "waitlisted"
-    assert db.session.execute(sa.select(sa.func.count()).select_from(Registration)
-                              ).scalar_one() == 2, "the row is reused"
+    assert (
+        db.session.execute(sa.select(sa.func.count()).select_from(Registration)).scalar_one() == 2
+    ), "the row is reused"
 
 
 def test_approval_flow(world, people, db):
@@ -146,7 +152,8 @@ def test_approval_flow(world, people, db):
     assert first.status == second.status == "pending" and event.pending_count == 2
     assert {n.text for n in notes(db, world["coach"], "event_registration")} == {
         f"{people[0].name} asked to register for “{event.title}”",
-        f"{people[1].name} asked to register for “{event.title}”"}
+        f"{people[1].name} asked to register for “{event.title}”",
+    }
     with pytest.raises(PermissionDenied):
         registrations.approve(world["member"], first)
     registrations.approve(world["coach"], first)
@@ -160,8 +167,11 @@ def test_approval_flow(world, people, db):
     with pytest.raises(Conflict, match="declined"):
         register(people[0], event)
     event = db.session.get(Event, event.id)
-    assert registrations.recount(event) == {"registered_count": 1, "waitlist_count": 0,
-                                            "pending_count": 0}
+    assert registrations.recount(event) == {
+        "registered_count": 1,
+        "waitlist_count": 0,
+        "pending_count": 0,
+    }
     assert (event.registered_count, event.waitlist_count, event.pending_count) == (1, 0, 0)
 
 
@@ -176,9 +186,11 @@ def test_counters_stay_true_through_a_long_sequence(world, people, db):
     db.session.expire_all()
     event = db.session.get(Event, event.id)
     counts = registrations.recount(event)
-    assert counts == {"registered_count": event.registered_count,
-                      "waitlist_count": event.waitlist_count,
-                      "pending_count": event.pending_count}
+    assert counts == {
+        "registered_count": event.registered_count,
+        "waitlist_count": event.waitlist_count,
+        "pending_count": event.pending_count,
+    }
     assert event.registered_count == 3
 
 
@@ -187,16 +199,18 @@ def test_attendance_is_recorded_from_the_live_page_and_corrected_by_the_host(wor
     a = register(people[0], event)
     b = register(people[1], event)
     during = event.starts_at + timedelta(minutes=5)
-    assert not registrations.record_visit(people[0], event, now=event.starts_at - timedelta(
-        hours=2)), "not live yet"
+    assert not registrations.record_visit(
+        people[0], event, now=event.starts_at - timedelta(hours=2)
+    ), "not live yet"
     assert registrations.record_visit(people[0], event, now=during)
     assert not registrations.record_visit(people[0], event, now=during), "first visit only"
     db.session.expire_all()
     a, b = db.session.get(Registration, a.id), db.session.get(Registration, b.id)
     assert a.did_attend and a.attendance_source == "live_page" and not b.did_attend
     with pytest.raises(Conflict, match="once the event has started"):
-        registrations.set_attendance(world["coach"], b, True, now=event.starts_at -
-                                     timedelta(hours=1))
+        registrations.set_attendance(
+            world["coach"], b, True, now=event.starts_at - timedelta(hours=1)
+        )
     registrations.set_attendance(world["coach"], b, True, now=during)
     registrations.set_attendance(world["coach"], a, False, now=during)
     assert b.did_attend and b.attendance_source == "host"

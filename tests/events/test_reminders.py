@@ -50,8 +50,15 @@ def test_reminders_go_out_once_at_24_hours_and_1_hour(app, world, db, smtp_serve
         (vevent,) = icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")
         assert str(vevent["UID"]) == event.uid
         assert vevent.decoded("DTSTART") == start
-    notes = db.session.execute(sa.select(Notification).where(
-        Notification.user_id == member.id, Notification.kind == "event_reminder")).scalars().all()
+    notes = (
+        db.session.execute(
+            sa.select(Notification).where(
+                Notification.user_id == member.id, Notification.kind == "event_reminder"
+            )
+        )
+        .scalars()
+        .all()
+    )
     assert len(notes) == 2 and all(n.url == f"/events/{event.id}" for n in notes)
 
 
@@ -60,16 +67,16 @@ def test_reminders_follow_the_event_when_it_moves(app, world, db, smtp_server):
     register(world["member"], event)
     old_start = event.starts_at
     new_start = old_start + timedelta(days=1)
-    services.update_event(world["coach"], event, {"starts_at": new_start,
-                                                  "ends_at": new_start + timedelta(hours=1)})
+    services.update_event(
+        world["coach"], event, {"starts_at": new_start, "ends_at": new_start + timedelta(hours=1)}
+    )
     run_once(app, now=old_start - timedelta(hours=1))
     assert smtp_server.to(world["member"].email) == [], "the old times are gone"
     run_once(app, now=new_start - timedelta(hours=24))
     assert len(smtp_server.to(world["member"].email)) == 1
 
 
-def test_no_reminders_for_cancelled_registrations_or_events(app, world, people, db,
-                                                            smtp_server):
+def test_no_reminders_for_cancelled_registrations_or_events(app, world, people, db, smtp_server):
     event = make_event(world["coach"])
     register(people[0], event)
     register(people[1], event)
@@ -82,8 +89,9 @@ def test_no_reminders_for_cancelled_registrations_or_events(app, world, people, 
     assert smtp_server.to(people[0].email) == []
     assert smtp_server.to(people[2].email) == [], "no reminder, and the notice is in-app only"
     assert len(smtp_server.to(people[1].email)) == 2
-    statuses = dict(db.session.execute(sa.select(ScheduledNotification.key,
-                                                 ScheduledNotification.status)).all())
+    statuses = dict(
+        db.session.execute(sa.select(ScheduledNotification.key, ScheduledNotification.status)).all()
+    )
     assert {s for k, s in statuses.items() if f"user:{people[0].id}:" in k} == {"cancelled"}
 
 
@@ -95,7 +103,8 @@ def test_registering_late_skips_the_reminders_already_due(app, world, db):
 
 
 def test_changes_and_cancellations_are_emailed_at_once_with_the_new_ics(
-        app, world, db, smtp_server):
+    app, world, db, smtp_server
+):
     member = world["member"]
     update_preferences(member, member, deliveries={"event_changed": "email"})
     event = make_event(world["coach"])
@@ -121,6 +130,9 @@ def test_the_promoted_person_is_told(app, world, people, db):
     register(people[0], event)
     register(people[1], event)
     registrations.cancel_registration(people[0], event)
-    (note,) = db.session.execute(sa.select(Notification).where(
-        Notification.user_id == people[1].id)).scalars().all()
+    (note,) = (
+        db.session.execute(sa.select(Notification).where(Notification.user_id == people[1].id))
+        .scalars()
+        .all()
+    )
     assert note.kind == "waitlist_promoted" and "you are now registered" in note.text

@@ -20,8 +20,13 @@ def test_demo_events_are_believable_and_idempotent(app, db):
     now = utcnow()
     assert any(e.ends_at < now for e in events) and any(e.starts_at > now for e in events)
     assert len({e.timezone for e in events}) >= 5
-    assert {e.type for e in events} == {"webinar", "peer_learning", "office_hours", "convening",
-                                        "coaching_group"}
+    assert {e.type for e in events} == {
+        "webinar",
+        "peer_learning",
+        "office_hours",
+        "convening",
+        "coaching_group",
+    }
     assert {e.audience for e in events} == {"everyone", "coalitions", "staff"}
     assert any(e.is_cancelled for e in events)
     assert any(e.is_full and e.waitlist_count for e in events)
@@ -33,9 +38,11 @@ def test_demo_events_are_believable_and_idempotent(app, db):
     assert any(r.did_attend for r in db.session.execute(sa.select(Registration)).scalars())
     for event in events:
         counts = registrations.recount(event)
-        assert counts == {"registered_count": event.registered_count,
-                          "waitlist_count": event.waitlist_count,
-                          "pending_count": event.pending_count}, event.title
+        assert counts == {
+            "registered_count": event.registered_count,
+            "waitlist_count": event.waitlist_count,
+            "pending_count": event.pending_count,
+        }, event.title
     assert all("(demo)" in (e.location or "(demo)") or e.location == "Online" for e in events)
 
 

@@ -24,17 +24,31 @@ def count(db, model) -> int:
 
 
 def event_audits(db) -> list[str]:
-    return db.session.execute(sa.select(AuditEvent.action).where(
-        AuditEvent.action.startswith("events.")).order_by(AuditEvent.id)).scalars().all()
+    return (
+        db.session.execute(
+            sa.select(AuditEvent.action)
+            .where(AuditEvent.action.startswith("events."))
+            .order_by(AuditEvent.id)
+        )
+        .scalars()
+        .all()
+    )
 
 
 def test_a_coach_creates_an_event_stored_in_utc_with_the_organizers_zone(world, db):
     start = (utcnow() + timedelta(days=10)).astimezone(ZoneInfo("America/Chicago"))
     naive = datetime(start.year, start.month, start.day, 9, 30)
-    event = services.create_event(world["coach"], event_values(
-        timezone="America/Chicago", starts_at=naive, ends_at=naive + timedelta(minutes=90),
-        sectors=["broadband"], speaker_ids=[world["expert"].id],
-        other_speakers=["Ada Lovelace, Analytical Engines (demo)"]))
+    event = services.create_event(
+        world["coach"],
+        event_values(
+            timezone="America/Chicago",
+            starts_at=naive,
+            ends_at=naive + timedelta(minutes=90),
+            sectors=["broadband"],
+            speaker_ids=[world["expert"].id],
+            other_speakers=["Ada Lovelace, Analytical Engines (demo)"],
+        ),
+    )
     db.session.expire_all()
     event = db.session.get(Event, event.id)
     assert event.timezone == "America/Chicago"
@@ -44,41 +58,49 @@ def test_a_coach_creates_an_event_stored_in_utc_with_the_organizers_zone(world, 
     assert event.host_id == world["coach"].id
     assert "<strong>mentor ratios</strong>" in event.description_html
     assert [(s.user_id, s.name) for s in event.speakers] == [
-        (world["expert"].id, world["expert"].name), (None, "Ada Lovelace")]
+        (world["expert"].id, world["expert"].name),
+        (None, "Ada Lovelace"),
+    ]
     assert event.speakers[1].organization == "Analytical Engines (demo)"
     assert event.sectors == ["broadband"] and event.uid.startswith("event-")
     assert event_audits(db) == ["events.create"]
 
 
-@pytest.mark.parametrize(("overrides", "field", "says"), [
-    ({"title": "  "}, "title", "title is required"),
-    ({"type": "party"}, "type", "type of event"),
-    ({"timezone": "Mars/Olympus_Mons"}, "timezone", "Unknown time zone"),
-    ({"timezone": "EST5EDT-nope"}, "timezone", "Unknown time zone"),
-    ({"ends_at": "start"}, "ends_at", "end must be after the start"),
-    ({"ends_at": "before"}, "ends_at", "end must be after the start"),
-    ({"starts_at": "past"}, "starts_at", "start is in the past"),
-    ({"ends_at": "far"}, "ends_at", "at most 14 days"),
-    ({"join_url": "javascript:alert(1)"}, "join_url", "web address"),
-    ({"join_url": "meet.example.org/x"}, "join_url", "web address"),
-    ({"capacity": 0}, "capacity", "capacity is a number of seats"),
-    ({"audience": "coalitions"}, "coalition_ids", "at least one coalition"),
-    ({"audience": "martians"}, "audience", "Choose the audience"),
-    ({"sectors": ["space"]}, "sectors", "sectors"),
-    ({"registration_deadline": "after_end"}, "registration_deadline", "before the end"),
-    ({"registration_deadline": "past"}, "registration_deadline", "in the past"),
-    ({"join_opens_minutes": -5}, "join_opens_minutes", "minutes before the start"),
-    ({"rrule": "FREQ=SOMETIMES"}, "rrule", "FREQ=SOMETIMES is not supported"),
-    ({"rrule": "FREQ=WEEKLY;UNTIL=20000101"}, "rrule", "no session"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field", "says"),
+    [
+        ({"title": "  "}, "title", "title is required"),
+        ({"type": "party"}, "type", "type of event"),
+        ({"timezone": "Mars/Olympus_Mons"}, "timezone", "Unknown time zone"),
+        ({"timezone": "EST5EDT-nope"}, "timezone", "Unknown time zone"),
+        ({"ends_at": "start"}, "ends_at", "end must be after the start"),
+        ({"ends_at": "before"}, "ends_at", "end must be after the start"),
+        ({"starts_at": "past"}, "starts_at", "start is in the past"),
+        ({"ends_at": "far"}, "ends_at", "at most 14 days"),
+        ({"join_url": "javascript:alert(1)"}, "join_url", "web address"),
+        ({"join_url": "meet.example.org/x"}, "join_url", "web address"),
+        ({"capacity": 0}, "capacity", "capacity is a number of seats"),
+        ({"audience": "coalitions"}, "coalition_ids", "at least one coalition"),
+        ({"audience": "martians"}, "audience", "Choose the audience"),
+        ({"sectors": ["space"]}, "sectors", "sectors"),
+        ({"registration_deadline": "after_end"}, "registration_deadline", "before the end"),
+        ({"registration_deadline": "past"}, "registration_deadline", "in the past"),
+        ({"join_opens_minutes": -5}, "join_opens_minutes", "minutes before the start"),
+        ({"rrule": "FREQ=SOMETIMES"}, "rrule", "FREQ=SOMETIMES is not supported"),
+        ({"rrule": "FREQ=WEEKLY;UNTIL=20000101"}, "rrule", "no session"),
+    ],
+)
 def test_bad_input_is_refused_clearly_and_nothing_is_saved(world, db, overrides, field, says):
     values = event_values()
     start = values["starts_at"]
-    special = {"start": start, "before": start - timedelta(minutes=1),
-               "past": utcnow() - timedelta(minutes=5), "far": start + timedelta(days=15),
-               "after_end": values["ends_at"] + timedelta(minutes=1)}
-    values.update({k: special.get(v, v) if isinstance(v, str) else v
-                   for k, v in overrides.items()})
+    special = {
+        "start": start,
+        "before": start - timedelta(minutes=1),
+        "past": utcnow() - timedelta(minutes=5),
+        "far": start + timedelta(days=15),
+        "after_end": values["ends_at"] + timedelta(minutes=1),
+    }
+    values.update({k: special.get(v, v) if isinstance(v, str) else v for k, v in overrides.items()})
     with pytest.raises(ServiceError) as caught:
         services.create_event(world["coach"], values)
     assert caught.value.field == field
@@ -93,8 +115,9 @@ def test_a_wall_clock_time_that_does_not_exist_is_refused(world):
     day = next(d for d in range(8, 15) if datetime(year, 3, d).weekday() == 6)
     start = datetime(year, 3, day, 2, 30)
     with pytest.raises(ServiceError, match="does not exist in America/New_York"):
-        services.create_event(world["coach"], event_values(starts_at=start,
-                                                           ends_at=start + timedelta(hours=1)))
+        services.create_event(
+            world["coach"], event_values(starts_at=start, ends_at=start + timedelta(hours=1))
+        )
 
 
 def test_only_admins_and_coaches_create_events(world):
@@ -135,8 +158,9 @@ def test_raising_the_capacity_promotes_the_waitlist(world, people, db):
     services.update_event(world["coach"], event, {"capacity": 2})
     db.session.expire_all()
     assert db.session.get(Registration, waiting.id).status == "registered"
-    note = db.session.execute(sa.select(Notification).where(
-        Notification.user_id == people[1].id)).scalar_one()
+    note = db.session.execute(
+        sa.select(Notification).where(Notification.user_id == people[1].id)
+    ).scalar_one()
     assert note.kind == "waitlist_promoted"
 
 
@@ -145,16 +169,27 @@ def test_moving_an_event_notifies_registrants_and_moves_reminders(world, people,
     register(people[0], event)
     register(people[1], event)
     new_start = event.starts_at + timedelta(hours=3)
-    services.update_event(world["coach"], event, {"starts_at": new_start,
-                                                  "ends_at": new_start + timedelta(hours=1)})
-    notes = db.session.execute(sa.select(Notification).where(
-        Notification.kind == "event_changed")).scalars().all()
+    services.update_event(
+        world["coach"], event, {"starts_at": new_start, "ends_at": new_start + timedelta(hours=1)}
+    )
+    notes = (
+        db.session.execute(sa.select(Notification).where(Notification.kind == "event_changed"))
+        .scalars()
+        .all()
+    )
     assert {n.user_id for n in notes} == {people[0].id, people[1].id}
     assert all("new time" in n.text and "(now " in n.text for n in notes)
-    reminders = db.session.execute(sa.select(ScheduledNotification).where(
-        ScheduledNotification.user_id == people[0].id)).scalars().all()
-    assert sorted(r.due_at for r in reminders) == [new_start - timedelta(hours=24),
-                                                   new_start - timedelta(hours=1)]
+    reminders = (
+        db.session.execute(
+            sa.select(ScheduledNotification).where(ScheduledNotification.user_id == people[0].id)
+        )
+        .scalars()
+        .all()
+    )
+    assert sorted(r.due_at for r in reminders) == [
+        new_start - timedelta(hours=24),
+        new_start - timedelta(hours=1),
+    ]
     assert event.sequence == 1
 
 
@@ -170,8 +205,9 @@ def test_an_event_cannot_be_moved_into_the_past(world):
     event = make_event(world["coach"])
     past = utcnow() - timedelta(hours=1)
     with pytest.raises(ServiceError, match="cannot be moved to a time in the past"):
-        services.update_event(world["coach"], event, {"starts_at": past,
-                                                      "ends_at": past + timedelta(hours=2)})
+        services.update_event(
+            world["coach"], event, {"starts_at": past, "ends_at": past + timedelta(hours=2)}
+        )
 
 
 def test_only_the_host_and_admins_edit_and_cancel(world):
@@ -189,14 +225,18 @@ def test_only_the_host_and_admins_edit_and_cancel(world):
 
 
 def test_cancelling_tells_registrants_withdraws_reminders_and_keeps_registrations(
-        world, people, db):
+    world, people, db
+):
     event = make_event(world["coach"], capacity=1)
     register(people[0], event)
     register(people[1], event)  # waitlisted: told too
     services.cancel_event(world["coach"], event, reason="Speaker ill")
     assert event.is_cancelled and event.sequence == 1 and event.cancel_reason == "Speaker ill"
-    texts = db.session.execute(sa.select(Notification.user_id, Notification.text).where(
-        Notification.kind == "event_changed")).all()
+    texts = db.session.execute(
+        sa.select(Notification.user_id, Notification.text).where(
+            Notification.kind == "event_changed"
+        )
+    ).all()
     assert {uid for uid, _ in texts} == {people[0].id, people[1].id}
     assert all("is cancelled: Speaker ill" in text for _, text in texts)
     statuses = db.session.execute(sa.select(ScheduledNotification.status)).scalars().all()
@@ -242,8 +282,9 @@ def test_an_open_ended_series_is_created_a_year_ahead_and_extended_later(world, 
 def test_editing_one_session_leaves_the_others(world, db):
     first = make_event(world["coach"], rrule="FREQ=WEEKLY;COUNT=4")
     second = first.series.occurrences[1]
-    services.update_event(world["coach"], second, {"title": "Special session",
-                                                   "location": "Room 9"}, scope="one")
+    services.update_event(
+        world["coach"], second, {"title": "Special session", "location": "Room 9"}, scope="one"
+    )
     db.session.expire_all()
     titles = [e.title for e in db.session.get(EventSeries, first.series_id).occurrences]
     assert titles[1] == "Special session" and titles.count("Special session") == 1
@@ -256,9 +297,16 @@ def test_editing_the_series_changes_every_later_session_keeping_their_dates(worl
     sessions = first.series.occurrences
     dates = [s.starts_at.astimezone(tz).date() for s in sessions]
     local = sessions[1].starts_at.astimezone(tz).replace(tzinfo=None) + timedelta(hours=2)
-    services.update_event(world["coach"], sessions[1], {
-        "title": "Office hours (new time)", "starts_at": local,
-        "ends_at": local + timedelta(minutes=30)}, scope="series")
+    services.update_event(
+        world["coach"],
+        sessions[1],
+        {
+            "title": "Office hours (new time)",
+            "starts_at": local,
+            "ends_at": local + timedelta(minutes=30),
+        },
+        scope="series",
+    )
     db.session.expire_all()
     after = db.session.get(EventSeries, first.series_id).occurrences
     assert [s.starts_at.astimezone(tz).date() for s in after] == dates
@@ -272,8 +320,12 @@ def test_the_series_cannot_be_moved_to_other_days(world):
     first = make_event(world["coach"], rrule="FREQ=WEEKLY;COUNT=3")
     moved = first.starts_at + timedelta(days=1)
     with pytest.raises(ServiceError, match="cancel the sessions to come"):
-        services.update_event(world["coach"], first, {
-            "starts_at": moved, "ends_at": moved + timedelta(hours=1)}, scope="series")
+        services.update_event(
+            world["coach"],
+            first,
+            {"starts_at": moved, "ends_at": moved + timedelta(hours=1)},
+            scope="series",
+        )
 
 
 def test_a_series_edit_checks_every_session_before_changing_any(world, people, db):
@@ -282,12 +334,14 @@ def test_a_series_edit_checks_every_session_before_changing_any(world, people, d
     for person in people[:3]:
         register(person, third)
     with pytest.raises(ServiceError, match="has 3 people with a seat"):
-        services.update_event(world["coach"], first, {"capacity": 2, "title": "Renamed"},
-                              scope="series")
+        services.update_event(
+            world["coach"], first, {"capacity": 2, "title": "Renamed"}, scope="series"
+        )
     db.session.rollback()
     db.session.expire_all()
     assert {e.title for e in db.session.get(EventSeries, first.series_id).occurrences} == {
-        first.title}
+        first.title
+    }
 
 
 def test_cancelling_one_session_or_the_rest_of_the_series(world, db):
@@ -295,10 +349,15 @@ def test_cancelling_one_session_or_the_rest_of_the_series(world, db):
     sessions = first.series.occurrences
     cancelled = services.cancel_event(world["coach"], sessions[1], scope="one")
     assert [e.id for e in cancelled] == [sessions[1].id]
-    cancelled = services.cancel_event(world["coach"], sessions[2], scope="series",
-                                      reason="Program break")
-    assert {e.id for e in cancelled} == {sessions[0].id, sessions[2].id, sessions[3].id,
-                                         sessions[4].id}
+    cancelled = services.cancel_event(
+        world["coach"], sessions[2], scope="series", reason="Program break"
+    )
+    assert {e.id for e in cancelled} == {
+        sessions[0].id,
+        sessions[2].id,
+        sessions[3].id,
+        sessions[4].id,
+    }
     assert db.session.get(EventSeries, first.series_id).complete
     with pytest.raises(Conflict, match="No session of this series is left"):
         services.cancel_event(world["coach"], sessions[4], scope="series")
@@ -316,8 +375,9 @@ def test_a_guest_sees_only_the_event_they_are_invited_to(world, db):
     assert not can_view_event(guest, event)
     services.invite(world["coach"], event, "GUEST@test.example.org")
     assert can_view_event(guest, event) and not can_view_event(guest, other)
-    note = db.session.execute(sa.select(Notification).where(
-        Notification.user_id == guest.id)).scalar_one()
+    note = db.session.execute(
+        sa.select(Notification).where(Notification.user_id == guest.id)
+    ).scalar_one()
     assert note.kind == "event_invitation" and note.url == f"/events/{event.id}"
     assert registrations.register(guest, event).status == "registered"
     with pytest.raises(Conflict, match="already invited"):
@@ -330,14 +390,21 @@ def test_a_guest_sees_only_the_event_they_are_invited_to(world, db):
 
 def test_resources_are_links_the_host_adds(world, db):
     event = make_event(world["coach"])
-    resource = services.add_resource(world["coach"], event, kind="recording",
-                                     title="Recording", url="https://video.example.org/1")
+    resource = services.add_resource(
+        world["coach"],
+        event,
+        kind="recording",
+        title="Recording",
+        url="https://video.example.org/1",
+    )
     assert resource.id and resource.kind_label == "Recording"
     with pytest.raises(ServiceError, match="web address"):
-        services.add_resource(world["coach"], event, kind="slides", title="Slides",
-                              url="javascript:alert(1)")
+        services.add_resource(
+            world["coach"], event, kind="slides", title="Slides", url="javascript:alert(1)"
+        )
     with pytest.raises(PermissionDenied):
-        services.add_resource(world["member"], event, kind="slides", title="x",
-                              url="https://example.org")
+        services.add_resource(
+            world["member"], event, kind="slides", title="x", url="https://example.org"
+        )
     services.delete_resource(world["coach"], event, resource.id)
     assert count(db, type(resource)) == 0

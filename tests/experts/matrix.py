@@ -18,14 +18,41 @@ validation (a POST with no fields), 401 the API wants a token, 403 may see but n
 
 from __future__ import annotations
 
-ROLES = ("admin", "coach", "other_coach", "lead", "member", "other_member", "expert", "guest",
-         "deactivated", "anonymous")
+ROLES = (
+    "admin",
+    "coach",
+    "other_coach",
+    "lead",
+    "member",
+    "other_member",
+    "expert",
+    "guest",
+    "deactivated",
+    "anonymous",
+)
 
 
-def _row(admin, coach, other_coach, lead, member, other_member, expert, guest, deactivated,
-         anonymous) -> dict[str, int]:
-    return dict(zip(ROLES, (admin, coach, other_coach, lead, member, other_member, expert,
-                            guest, deactivated, anonymous), strict=True))
+def _row(
+    admin, coach, other_coach, lead, member, other_member, expert, guest, deactivated, anonymous
+) -> dict[str, int]:
+    return dict(
+        zip(
+            ROLES,
+            (
+                admin,
+                coach,
+                other_coach,
+                lead,
+                member,
+                other_member,
+                expert,
+                guest,
+                deactivated,
+                anonymous,
+            ),
+            strict=True,
+        )
+    )
 
 
 COMMUNITY = _row(200, 200, 200, 200, 200, 200, 200, 404, 302, 302)
@@ -52,11 +79,11 @@ CASES: dict[str, dict[str, int]] = {
     "GET /experts/requests": COMMUNITY,
     "GET /experts/requests/{request}": SEE_REQUEST,
     # Closing a fresh request: the requester's side (the member, alpha's coach) and admins.
-    "POST /experts/requests/{fresh}/state": _row(303, 303, 404, 404, 303, 404, 403, 404, 302,
-                                                 302),
+    "POST /experts/requests/{fresh}/state": _row(303, 303, 404, 404, 303, 404, 403, 404, 302, 302),
     # Not completed yet: the follow-up question is refused by the state machine.
-    "POST /experts/requests/{request}/follow-up": _row(409, 409, 404, 404, 409, 404, 409, 404,
-                                                       302, 302),
+    "POST /experts/requests/{request}/follow-up": _row(
+        409, 409, 404, 404, 409, 404, 409, 404, 302, 302
+    ),
     "GET /experts/reports": STAFF,
     "GET /experts/reports/requests.csv": STAFF,
     # API: bearer tokens; the deactivated user cannot get one (401 like the anonymous).
@@ -65,15 +92,15 @@ CASES: dict[str, dict[str, int]] = {
     "GET /api/v1/experts/{profile}": API_COMMUNITY,
     "GET /api/v1/experts/me": _row(404, 404, 404, 404, 404, 404, 200, 404, 401, 401),
     "PUT /api/v1/experts/me": _row(404, 404, 404, 404, 404, 404, 200, 404, 401, 401),
-    "POST /api/v1/experts/{profile}/requests": _row(201, 201, 403, 201, 201, 422, 403, 404,
-                                                    401, 401),
+    "POST /api/v1/experts/{profile}/requests": _row(
+        201, 201, 403, 201, 201, 422, 403, 404, 401, 401
+    ),
     "GET /api/v1/expert-requests": API_COMMUNITY,
-    "GET /api/v1/expert-requests/{request}": SEE_REQUEST | {"deactivated": 401,
-                                                            "anonymous": 401},
-    "PATCH /api/v1/expert-requests/{fresh}": _row(200, 200, 404, 404, 200, 404, 403, 404, 401,
-                                                  401),
-    "POST /api/v1/expert-requests/{request}/follow-up": _row(409, 409, 404, 404, 409, 404,
-                                                             409, 404, 401, 401),
+    "GET /api/v1/expert-requests/{request}": SEE_REQUEST | {"deactivated": 401, "anonymous": 401},
+    "PATCH /api/v1/expert-requests/{fresh}": _row(200, 200, 404, 404, 200, 404, 403, 404, 401, 401),
+    "POST /api/v1/expert-requests/{request}/follow-up": _row(
+        409, 409, 404, 404, 409, 404, 409, 404, 401, 401
+    ),
 }
 
 ENDPOINTS: dict[str, str] = {
@@ -120,6 +147,7 @@ BODIES: dict[str, dict] = {
 
 def body(key: str, values: dict[str, object]) -> dict:
     """The body of a case, "{placeholder}" strings filled in."""
+
     def fill(value):
         if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
             return values[value[1:-1]]
@@ -132,8 +160,11 @@ def new_request(world) -> int:
     from cop.experts import services
     from cop.experts.permissions import own_profile
 
-    req = services.create_request(world["member"], own_profile(world["expert"]), {
-        "coalition_id": world["alpha"].id, "need": "How do we register the program?"})
+    req = services.create_request(
+        world["member"],
+        own_profile(world["expert"]),
+        {"coalition_id": world["alpha"].id, "need": "How do we register the program?"},
+    )
     return req.id
 
 
@@ -142,8 +173,12 @@ def ids(world) -> dict[str, object]:
 
     profile = expert_profile(world)
     outside = outside_profile(world)
-    return {"profile": profile.id, "outside": outside.id, "request": new_request(world),
-            "alpha": world["alpha"].slug}
+    return {
+        "profile": profile.id,
+        "outside": outside.id,
+        "request": new_request(world),
+        "alpha": world["alpha"].slug,
+    }
 
 
 def resolve(key: str, values: dict[str, object]) -> tuple[str, str]:
@@ -155,6 +190,8 @@ CASES_BY_ENDPOINT: dict[str, list[tuple[str, str, dict, dict[str, int]]]] = {}
 for _key, _expected in CASES.items():
     _method, _path = _key.split(" ", 1)
     CASES_BY_ENDPOINT.setdefault(ENDPOINTS[_key], []).append(
-        (_method, _path, BODIES.get(_key, {}), _expected))
-ROWS: dict[str, dict[str, int]] = {endpoint: cases[0][3]
-                                   for endpoint, cases in CASES_BY_ENDPOINT.items()}
+        (_method, _path, BODIES.get(_key, {}), _expected)
+    )
+ROWS: dict[str, dict[str, int]] = {
+    endpoint: cases[0][3] for endpoint, cases in CASES_BY_ENDPOINT.items()
+}

@@ -23,11 +23,15 @@ def test_member_to_completed_connection_counted_in_the_report(app, world, smtp_s
     page = member.get("/experts/?topic=apprenticeship&state=OH").get_data(as_text=True)
     assert f'href="/experts/{profile.id}"' in page and "1 expert match" in page
     assert "Spoke at 0 events" in page
-    assert "Dr. Ada Lovelace" not in member.get(
-        "/experts/?topic=apprenticeship&state=TX").get_data(as_text=True)
+    assert "Dr. Ada Lovelace" not in member.get("/experts/?topic=apprenticeship&state=TX").get_data(
+        as_text=True
+    )
 
-    response = _post(member, f"/experts/{profile.id}/request",
-                     {"coalition_id": world["alpha"].id, "need": "Registering our program"})
+    response = _post(
+        member,
+        f"/experts/{profile.id}/request",
+        {"coalition_id": world["alpha"].id, "need": "Registering our program"},
+    )
     assert response.status_code == 303
     request_url = response.headers["Location"]
     request_id = int(request_url.rsplit("/", 1)[1])
@@ -55,8 +59,11 @@ def test_member_to_completed_connection_counted_in_the_report(app, world, smtp_s
     smtp_server.deliver()
     texts = [smtp_server.text(m) for m in smtp_server.to(world["member"].email)]
     assert any("did it help" in t.lower() for t in texts)
-    answered = _post(member, f"{request_url}/follow-up",
-                     {"helped": "yes", "changed": "We registered the program."})
+    answered = _post(
+        member,
+        f"{request_url}/follow-up",
+        {"helped": "yes", "changed": "We registered the program."},
+    )
     assert answered.status_code == 303
     assert "We registered the program." in member.get(request_url).get_data(as_text=True)
 

@@ -16,8 +16,11 @@ def test_demo_experts(app, db):
     first = seed_demo()["features"]["experts"]
     assert first == {"profiles_created": len(EXPERTS) + 3, "requests_created": 5}
     assert seed_demo_experts() == {"profiles_created": 0, "requests_created": 0}
-    outside = db.session.execute(sa.select(ExpertProfile).where(
-        ExpertProfile.user_id.is_(None))).scalars().all()
+    outside = (
+        db.session.execute(sa.select(ExpertProfile).where(ExpertProfile.user_id.is_(None)))
+        .scalars()
+        .all()
+    )
     assert len(outside) == 3 and all(p.maintainer_id for p in outside)
     states = set(db.session.execute(sa.select(ExpertRequest.state).distinct()).scalars())
     assert {"requested", "accepted", "scheduled", "completed", "declined"} <= states

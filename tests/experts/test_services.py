@@ -19,9 +19,15 @@ from tests.factories import PASSWORD, make_user
 
 
 def _ask(world, profile, who="member", **values):
-    return services.create_request(world[who], profile, {
-        "coalition_id": world["alpha" if who != "other_member" else "beta"].id,
-        "need": "Help with standards", **values})
+    return services.create_request(
+        world[who],
+        profile,
+        {
+            "coalition_id": world["alpha" if who != "other_member" else "beta"].id,
+            "need": "Help with standards",
+            **values,
+        },
+    )
 
 
 def _count(db, model) -> int:
@@ -30,9 +36,12 @@ def _count(db, model) -> int:
 
 def test_bad_input_is_refused_and_nothing_is_half_saved(app, world, db):
     profile = expert_profile(world)
-    for values, field in [({"need": "   "}, "need"), ({"need": "x" * 4001}, "need"),
-                          ({"coalition_id": world["beta"].id}, "coalition_id"),
-                          ({"needed_by": utcnow().date() - timedelta(days=3)}, "needed_by")]:
+    for values, field in [
+        ({"need": "   "}, "need"),
+        ({"need": "x" * 4001}, "need"),
+        ({"coalition_id": world["beta"].id}, "coalition_id"),
+        ({"needed_by": utcnow().date() - timedelta(days=3)}, "needed_by"),
+    ]:
         with pytest.raises(ServiceError) as refused:
             _ask(world, profile, **values)
         assert refused.value.field == field
@@ -40,9 +49,15 @@ def test_bad_input_is_refused_and_nothing_is_half_saved(app, world, db):
     assert _count(db, ExpertRequest) == 0
 
     before = services.profile_values(profile)
-    for bad in [{"bio": "x" * 10_001}, {"tags": ["ok", "<b>no</b>" * 10]},
-                {"states": ["ZZ"]}, {"monthly_capacity": 99}, {"topics": ["nope"]},
-                {"availability": "maybe"}, {"name": ""}]:
+    for bad in [
+        {"bio": "x" * 10_001},
+        {"tags": ["ok", "<b>no</b>" * 10]},
+        {"states": ["ZZ"]},
+        {"monthly_capacity": 99},
+        {"topics": ["nope"]},
+        {"availability": "maybe"},
+        {"name": ""},
+    ]:
         with pytest.raises(ServiceError):
             services.update_profile(world["expert"], profile, bad)
         db.session.rollback()
@@ -53,8 +68,11 @@ def test_bad_input_is_refused_and_nothing_is_half_saved(app, world, db):
 
 
 def test_script_in_a_bio_is_inert(app, world, login_as):
-    profile = expert_profile(world, bio="<script>alert(1)</script> [x](javascript:alert(2)) "
-                                        "<img src=x onerror=alert(3)> **ok**")
+    profile = expert_profile(
+        world,
+        bio="<script>alert(1)</script> [x](javascript:alert(2)) "
+        "<img src=x onerror=alert(3)> **ok**",
+    )
     assert "<script" not in profile.bio_html and "javascript:" not in profile.bio_html
     assert "<img" not in profile.bio_html and "<strong>ok</strong>" in profile.bio_html
     page = login_as("member").get(f"/experts/{profile.id}").get_data(as_text=True)
@@ -89,11 +107,13 @@ def test_at_capacity_or_not_now_members_cannot_ask_but_coaches_can(app, world, l
     page = login_as("member").get("/experts/").get_data(as_text=True)
     assert "At capacity this month" in page
     assert "not taking requests directly" in login_as("member").get(
-        f"/experts/{profile.id}").get_data(as_text=True)
+        f"/experts/{profile.id}"
+    ).get_data(as_text=True)
     assert _ask(world, profile, who="coach").on_behalf  # coaches ask on the coalition's behalf
 
-    services.update_profile(world["expert"], profile, {"availability": "not_now",
-                                                       "monthly_capacity": 5})
+    services.update_profile(
+        world["expert"], profile, {"availability": "not_now", "monthly_capacity": 5}
+    )
     with pytest.raises(Conflict):
         _ask(world, profile, who="other_member")
     outside = outside_profile(world)
@@ -113,9 +133,16 @@ def test_directory_queries_are_bounded_and_ranked(app, world, db, login_as, coun
     few = run()
     for n in range(8):
         user = make_user("expert")
-        services.save_own_profile(user, {**APPRENTICESHIP, "name": f"Expert {n}",
-                                         "topics": [], "bio": "apprenticeship " * n,
-                                         "availability": "limited"})
+        services.save_own_profile(
+            user,
+            {
+                **APPRENTICESHIP,
+                "name": f"Expert {n}",
+                "topics": [],
+                "bio": "apprenticeship " * n,
+                "availability": "limited",
+            },
+        )
         outside_profile(world, name=f"Outside {n}", states=["OH"], topics=["apprenticeship"])
     assert run() == few, "the directory's query count grows with the number of experts"
 
@@ -132,15 +159,27 @@ def test_activity_is_computed_from_the_platform(app, world, db, login_as):
     expert_profile(world)
     now = utcnow()
     for days, status in ((-10, "scheduled"), (-5, "cancelled"), (5, "scheduled")):
-        event = Event(uid=str(uuid.uuid4()), title="Webinar", type="webinar", status=status,
-                      starts_at=now + timedelta(days=days),
-                      ends_at=now + timedelta(days=days, hours=1), timezone="UTC")
+        event = Event(
+            uid=str(uuid.uuid4()),
+            title="Webinar",
+            type="webinar",
+            status=status,
+            starts_at=now + timedelta(days=days),
+            ends_at=now + timedelta(days=days, hours=1),
+            timezone="UTC",
+        )
         event.speakers.append(EventSpeaker(user_id=world["expert"].id, name="Ada"))
         db.session.add(event)
     db.session.commit()
     category = forums.create_category(world["admin"], name="Apprenticeship", section="topic")
-    thread = forums.create_thread(world["member"], category, title="Ratios?", body="How?",
-                                  kind="question", tags=["apprenticeship"])
+    thread = forums.create_thread(
+        world["member"],
+        category,
+        title="Ratios?",
+        body="How?",
+        kind="question",
+        tags=["apprenticeship"],
+    )
     answer = forums.reply(world["expert"], thread, body="One to one.")
     forums.accept_answer(world["member"], thread, db.session.get(Post, answer.id))
 
@@ -150,10 +189,12 @@ def test_activity_is_computed_from_the_platform(app, world, db, login_as):
     # "Who knows about ...": the thread links to the directory filtered by its tags.
     thread_page = login_as("member").get(f"/forums/t/{thread.id}").get_data(as_text=True)
     assert 'href="/experts/?tag=apprenticeship"' in thread_page
-    assert "Who knows about" not in login_as("guest").get(
-        f"/forums/t/{thread.id}").get_data(as_text=True)
-    assert "Dr. Ada Lovelace" in login_as("member").get(
-        "/experts/?tag=apprenticeship").get_data(as_text=True)
+    assert "Who knows about" not in login_as("guest").get(f"/forums/t/{thread.id}").get_data(
+        as_text=True
+    )
+    assert "Dr. Ada Lovelace" in login_as("member").get("/experts/?tag=apprenticeship").get_data(
+        as_text=True
+    )
 
 
 def test_the_coaching_session_links_to_experts_on_its_topics(app, world, login_as):
@@ -172,9 +213,16 @@ def _token(client, user) -> dict:
 
 def test_the_api_end_to_end(app, world, client):
     expert, member, coach = (_token(client, world[r]) for r in ("expert", "member", "coach"))
-    created = client.put("/api/v1/experts/me", headers=expert, json={
-        "name": "Api Expert", "topics": ["apprenticeship"], "states": ["OH"],
-        "bio": "<script>x</script>"})
+    created = client.put(
+        "/api/v1/experts/me",
+        headers=expert,
+        json={
+            "name": "Api Expert",
+            "topics": ["apprenticeship"],
+            "states": ["OH"],
+            "bio": "<script>x</script>",
+        },
+    )
     assert created.status_code == 200, created.get_json()
     profile_id = created.get_json()["id"]
     assert "<script>" not in created.get_json()["bio_html"]
@@ -185,41 +233,69 @@ def test_the_api_end_to_end(app, world, client):
     assert [c["expert"]["id"] for c in found.get_json()["items"]] == [profile_id]
     assert found.get_json()["items"][0]["activity"]["connections_completed"] == 0
     assert client.get(f"/api/v1/experts/{profile_id}", headers=member).status_code == 200
-    assert client.post("/api/v1/experts/987654/requests", headers=member,
-                       json={"coalition": "alpha", "need": "x"}).status_code == 404
-    empty = client.post(f"/api/v1/experts/{profile_id}/requests", headers=member,
-                        json={"coalition": "alpha", "need": "  "})
+    assert (
+        client.post(
+            "/api/v1/experts/987654/requests",
+            headers=member,
+            json={"coalition": "alpha", "need": "x"},
+        ).status_code
+        == 404
+    )
+    empty = client.post(
+        f"/api/v1/experts/{profile_id}/requests",
+        headers=member,
+        json={"coalition": "alpha", "need": "  "},
+    )
     assert empty.status_code == 422 and empty.get_json()["error"]["details"]["need"]
 
-    made = client.post(f"/api/v1/experts/{profile_id}/requests", headers=member,
-                       json={"coalition": "alpha", "need": "Standards review"})
+    made = client.post(
+        f"/api/v1/experts/{profile_id}/requests",
+        headers=member,
+        json={"coalition": "alpha", "need": "Standards review"},
+    )
     assert made.status_code == 201
     rid = made.get_json()["id"]
-    skip = client.patch(f"/api/v1/expert-requests/{rid}", headers=expert,
-                        json={"state": "completed"})
+    skip = client.patch(
+        f"/api/v1/expert-requests/{rid}", headers=expert, json={"state": "completed"}
+    )
     assert skip.status_code == 409 and "cannot become" in skip.get_json()["error"]["message"]
     for state in ("accepted", "scheduled"):
-        assert client.patch(f"/api/v1/expert-requests/{rid}", headers=expert,
-                            json={"state": state}).status_code == 200
-    done = client.patch(f"/api/v1/expert-requests/{rid}", headers=coach,
-                        json={"state": "completed"})
+        assert (
+            client.patch(
+                f"/api/v1/expert-requests/{rid}", headers=expert, json={"state": state}
+            ).status_code
+            == 200
+        )
+    done = client.patch(
+        f"/api/v1/expert-requests/{rid}", headers=coach, json={"state": "completed"}
+    )
     assert done.status_code == 200 and done.get_json()["state"] == "completed"
-    answer = client.post(f"/api/v1/expert-requests/{rid}/follow-up", headers=member,
-                         json={"helped": "partly", "changed": "Drafted standards"})
+    answer = client.post(
+        f"/api/v1/expert-requests/{rid}/follow-up",
+        headers=member,
+        json={"helped": "partly", "changed": "Drafted standards"},
+    )
     assert answer.status_code == 200 and answer.get_json()["followup_helped"] == "partly"
     mine = client.get("/api/v1/expert-requests", headers=member).get_json()
     assert [r["id"] for r in mine["made"]] == [rid]
-    assert [r["id"] for r in client.get("/api/v1/expert-requests",
-                                        headers=expert).get_json()["answering"]] == [rid]
+    assert [
+        r["id"]
+        for r in client.get("/api/v1/expert-requests", headers=expert).get_json()["answering"]
+    ] == [rid]
     spec = client.get("/api/v1/openapi.json").get_json()
-    for path in ("/api/v1/experts", "/api/v1/experts/me", "/api/v1/experts/{profile_id}",
-                 "/api/v1/experts/{profile_id}/requests", "/api/v1/expert-requests",
-                 "/api/v1/expert-requests/{request_id}"):
+    for path in (
+        "/api/v1/experts",
+        "/api/v1/experts/me",
+        "/api/v1/experts/{profile_id}",
+        "/api/v1/experts/{profile_id}/requests",
+        "/api/v1/expert-requests",
+        "/api/v1/expert-requests/{request_id}",
+    ):
         assert path in spec["paths"], path
 
 
 def test_the_csv_is_formula_injection_safe(app, world, login_as):
-    profile = outside_profile(world, name="=HYPERLINK(\"http://evil\")")
+    profile = outside_profile(world, name='=HYPERLINK("http://evil")')
     _ask(world, profile)
     body = login_as("admin").get("/experts/reports/requests.csv").get_data(as_text=True)
     assert "'=HYPERLINK" in body and "\n=HYPERLINK" not in body and ",=HYPERLINK" not in body
@@ -230,15 +306,31 @@ def test_the_profile_form_shows_errors_and_saves(app, world):
     login(client, world["expert"])
     assert client.get("/experts/profile").status_code == 200
     token = csrf_token(client, "/experts/profile")
-    bad = client.post("/experts/profile", data={
-        "csrf_token": token, "name": "Ada", "states": ["ZZ"], "availability": "open",
-        "monthly_capacity": "2"})
+    bad = client.post(
+        "/experts/profile",
+        data={
+            "csrf_token": token,
+            "name": "Ada",
+            "states": ["ZZ"],
+            "availability": "open",
+            "monthly_capacity": "2",
+        },
+    )
     assert bad.status_code == 400
     assert 'href="#states"' in bad.get_data(as_text=True)
-    good = client.post("/experts/profile", data={
-        "csrf_token": token, "name": "Ada", "states": ["OH"], "topics": ["apprenticeship"],
-        "tags": "Rural, pre-apprenticeship", "availability": "limited",
-        "monthly_capacity": "3", "bio": "Hello *there*"})
+    good = client.post(
+        "/experts/profile",
+        data={
+            "csrf_token": token,
+            "name": "Ada",
+            "states": ["OH"],
+            "topics": ["apprenticeship"],
+            "tags": "Rural, pre-apprenticeship",
+            "availability": "limited",
+            "monthly_capacity": "3",
+            "bio": "Hello *there*",
+        },
+    )
     assert good.status_code == 303
     page = client.get(good.headers["Location"]).get_data(as_text=True)
     assert "#rural" in page and "<em>there</em>" in page and "Limited availability" in page

@@ -44,8 +44,9 @@ def api_as(app, world):
 
     def _make(key: str):
         client = app.test_client()
-        response = client.post("/api/v1/tokens",
-                               json={"email": world[key].email, "password": PASSWORD})
+        response = client.post(
+            "/api/v1/tokens", json={"email": world[key].email, "password": PASSWORD}
+        )
         assert response.status_code == 201, response.get_json()
         client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {response.get_json()['token']}"
         return client

@@ -32,8 +32,9 @@ def thread_by_id(thread_id: int) -> Thread:
     return db.session.get(Thread, thread_id)
 
 
-def start(user, slug: str, title: str = "How did you recruit?", body: str = "Tell us.",
-          **kwargs) -> Thread:
+def start(
+    user, slug: str, title: str = "How did you recruit?", body: str = "Tell us.", **kwargs
+) -> Thread:
     return services.create_thread(user, category(slug), title=title, body=body, **kwargs)
 
 
@@ -45,17 +46,32 @@ def bulk_thread(author, slug: str, posts: int, title: str = "A long thread") -> 
     """A thread of `posts` posts written straight to the tables (fast), counters kept."""
     cat = category(slug)
     now = utcnow() - timedelta(days=1)
-    thread = Thread(category_id=cat.id, author_id=author.id, title=title, kind="question",
-                    created_at=now, last_post_at=now, last_poster_id=author.id,
-                    last_post_number=posts, reply_count=posts - 1)
+    thread = Thread(
+        category_id=cat.id,
+        author_id=author.id,
+        title=title,
+        kind="question",
+        created_at=now,
+        last_post_at=now,
+        last_poster_id=author.id,
+        last_post_number=posts,
+        reply_count=posts - 1,
+    )
     db.session.add(thread)
     db.session.flush()
-    rows = [{"thread_id": thread.id, "number": n, "author_id": author.id,
-             "body": f"Post {n} about apprenticeship sponsors",
-             "body_html": f"<p>Post {n} about apprenticeship sponsors</p>",
-             "search_text": f"Post {n} about apprenticeship sponsors",
-             "created_at": now + timedelta(seconds=n), "version": 1}
-            for n in range(1, posts + 1)]
+    rows = [
+        {
+            "thread_id": thread.id,
+            "number": n,
+            "author_id": author.id,
+            "body": f"Post {n} about apprenticeship sponsors",
+            "body_html": f"<p>Post {n} about apprenticeship sponsors</p>",
+            "search_text": f"Post {n} about apprenticeship sponsors",
+            "created_at": now + timedelta(seconds=n),
+            "version": 1,
+        }
+        for n in range(1, posts + 1)
+    ]
     db.session.execute(sa.insert(Post), rows)
     thread.last_post_at = now + timedelta(seconds=posts)
     cat.thread_count = Category.thread_count + 1
@@ -66,4 +82,5 @@ def bulk_thread(author, slug: str, posts: int, title: str = "A long thread") -> 
 
 def post_number(thread: Thread, number: int) -> Post:
     return db.session.execute(
-        sa.select(Post).where(Post.thread_id == thread.id, Post.number == number)).scalar_one()
+        sa.select(Post).where(Post.thread_id == thread.id, Post.number == number)
+    ).scalar_one()

@@ -23,15 +23,42 @@ token, 403 may see it but not do this, 404 may not know it exists.
 
 from __future__ import annotations
 
-ROLES = ("admin", "coach", "other_coach", "lead", "member", "other_member", "expert", "guest",
-         "deactivated", "anonymous")
+ROLES = (
+    "admin",
+    "coach",
+    "other_coach",
+    "lead",
+    "member",
+    "other_member",
+    "expert",
+    "guest",
+    "deactivated",
+    "anonymous",
+)
 
 
-def _row(admin, coach, other_coach, lead, member, other_member, expert, *, guest=404,
-         html=True) -> dict[str, int]:
+def _row(
+    admin, coach, other_coach, lead, member, other_member, expert, *, guest=404, html=True
+) -> dict[str, int]:
     stranger = 302 if html else 401
-    return dict(zip(ROLES, (admin, coach, other_coach, lead, member, other_member, expert,
-                            guest, stranger, stranger), strict=True))
+    return dict(
+        zip(
+            ROLES,
+            (
+                admin,
+                coach,
+                other_coach,
+                lead,
+                member,
+                other_member,
+                expert,
+                guest,
+                stranger,
+                stranger,
+            ),
+            strict=True,
+        )
+    )
 
 
 def everyone(status, *, html=True, **overrides) -> dict[str, int]:
@@ -50,8 +77,9 @@ def staff(status) -> dict[str, int]:
     return _row(status, status, status, 404, 404, 404, 404)
 
 
-def moderators(status, *, html=True, author: str | None = None,
-               others: int = 403) -> dict[str, int]:
+def moderators(
+    status, *, html=True, author: str | None = None, others: int = 403
+) -> dict[str, int]:
     """Community-wide content: admins and coaches moderate; the author may too."""
     row = _row(status, status, status, others, others, others, others, html=html)
     if author:
@@ -128,14 +156,12 @@ CASES: dict[str, dict[str, int]] = {
     f"GET {API}/posts/{{reply}}": everyone(200, html=False),
     f"PATCH {API}/posts/{{reply}}": moderators(200, html=False, author="other_member"),
     f"DELETE {API}/posts/{{reply}}": moderators(204, html=False, author="other_member"),
-    f"PUT {API}/posts/{{reply}}/reactions/helpful": everyone(200, html=False,
-                                                             other_member=403),
-    f"DELETE {API}/posts/{{reply}}/reactions/helpful": everyone(200, html=False,
-                                                                other_member=403),
-    f"PUT {API}/threads/{{public}}/accepted-answer": moderators(200, html=False,
-                                                                author="member"),
-    f"DELETE {API}/threads/{{public}}/accepted-answer": moderators(200, html=False,
-                                                                   author="member"),
+    f"PUT {API}/posts/{{reply}}/reactions/helpful": everyone(200, html=False, other_member=403),
+    f"DELETE {API}/posts/{{reply}}/reactions/helpful": everyone(200, html=False, other_member=403),
+    f"PUT {API}/threads/{{public}}/accepted-answer": moderators(200, html=False, author="member"),
+    f"DELETE {API}/threads/{{public}}/accepted-answer": moderators(
+        200, html=False, author="member"
+    ),
     f"GET {API}/search?q=apprenticeship": everyone(200, html=False),
     f"GET {API}/mentions?q=Person": everyone(200, html=False),
 }
@@ -207,8 +233,11 @@ ENDPOINTS: dict[str, str] = {
 }
 
 BODIES: dict[str, dict] = {
-    f"POST {API}/threads": {"category": "general", "title": "A thread from the matrix",
-                            "body": "Hello"},
+    f"POST {API}/threads": {
+        "category": "general",
+        "title": "A thread from the matrix",
+        "body": "Hello",
+    },
     f"POST {API}/threads/{{public}}/posts": {"body": "A reply"},
     f"POST {API}/threads/{{private}}/posts": {"body": "A reply"},
     f"PATCH {API}/posts/{{reply}}": {"body": "Edited"},
@@ -222,17 +251,32 @@ def ids(world) -> dict[str, object]:
     from tests.forums.helpers import category, post_number
 
     services.ensure_default_categories()
-    public = services.create_thread(world["member"], category("general"), kind="question",
-                                    title="Apprenticeship sponsors", body="Who sponsors yours?")
+    public = services.create_thread(
+        world["member"],
+        category("general"),
+        kind="question",
+        title="Apprenticeship sponsors",
+        body="Who sponsors yours?",
+    )
     reply = services.reply(world["other_member"], public, body="Our utility does.")
     hidden = services.reply(world["expert"], public, body="Off topic")
     services.hide_post(world["admin"], hidden, reason="Off topic")
     services.flag_post(world["expert"], reply, reason="off_topic")
-    private = services.create_thread(world["member"], category("coalition-alpha"),
-                                     title="Our quarterly numbers", body="Draft figures")
-    return {"public": public.id, "public_post": post_number(public, 1).id, "reply": reply.id,
-            "hidden": hidden.id, "private": private.id,
-            "private_post": post_number(private, 1).id, "alpha": "coalition-alpha"}
+    private = services.create_thread(
+        world["member"],
+        category("coalition-alpha"),
+        title="Our quarterly numbers",
+        body="Draft figures",
+    )
+    return {
+        "public": public.id,
+        "public_post": post_number(public, 1).id,
+        "reply": reply.id,
+        "hidden": hidden.id,
+        "private": private.id,
+        "private_post": post_number(private, 1).id,
+        "alpha": "coalition-alpha",
+    }
 
 
 def resolve(key: str, values: dict[str, object]) -> tuple[str, str]:

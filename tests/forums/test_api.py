@@ -34,8 +34,13 @@ def test_categories_are_those_one_may_read(api_as, forums):
 
 def test_thread_lists_page_with_cursors(api_as, world, forums):
     for i in range(23):
-        start(world["other_member"], "general", title=f"Thread number {i:02}",
-              tags=["even"] if i % 2 == 0 else [], kind="question" if i < 3 else "discussion")
+        start(
+            world["other_member"],
+            "general",
+            title=f"Thread number {i:02}",
+            tags=["even"] if i % 2 == 0 else [],
+            kind="question" if i < 3 else "discussion",
+        )
     start(world["member"], "coalition-alpha", title="Private one")
     client, seen, cursor = api_as("member"), [], None
     while True:
@@ -46,14 +51,17 @@ def test_thread_lists_page_with_cursors(api_as, world, forums):
         if not cursor:
             break
     assert len(seen) == 24 == len(set(seen)) and seen[0] == "Private one"
-    other = [t["title"] for t in api_as("other_member").get(
-        f"{API}/threads?limit=100").get_json()["items"]]
+    other = [
+        t["title"]
+        for t in api_as("other_member").get(f"{API}/threads?limit=100").get_json()["items"]
+    ]
     assert "Private one" not in other and len(other) == 23
     assert len(client.get(f"{API}/threads?tag=even&limit=100").get_json()["items"]) == 12
     assert len(client.get(f"{API}/threads?kind=question").get_json()["items"]) == 3
     author = world["member"].id
-    assert [t["title"] for t in client.get(f"{API}/threads?author={author}").get_json()[
-        "items"]] == ["Private one"]
+    assert [
+        t["title"] for t in client.get(f"{API}/threads?author={author}").get_json()["items"]
+    ] == ["Private one"]
     assert client.get(f"{API}/threads?category=coalition-beta").status_code == 404
     assert client.get(f"{API}/threads?category=nope").status_code == 404
     assert client.get(f"{API}/threads?limit=1000").status_code == 422
@@ -62,15 +70,24 @@ def test_thread_lists_page_with_cursors(api_as, world, forums):
 
 def test_create_a_thread_and_reply(api_as, world, forums):
     member, other = api_as("member"), api_as("other_member")
-    response = member.post(f"{API}/threads", json={
-        "category": "employer-engagement", "title": "Utilities as sponsors",
-        "body": "How did you **convince** them?", "kind": "question", "tags": ["Utilities"]})
+    response = member.post(
+        f"{API}/threads",
+        json={
+            "category": "employer-engagement",
+            "title": "Utilities as sponsors",
+            "body": "How did you **convince** them?",
+            "kind": "question",
+            "tags": ["Utilities"],
+        },
+    )
     assert response.status_code == 201, response.get_json()
     thread = response.get_json()
     assert thread["tags"] == ["utilities"] and thread["kind"] == "question"
     assert "<strong>convince</strong>" in thread["posts"][0]["body_html"]
-    response = other.post(f"{API}/threads/{thread['id']}/posts",
-                          json={"body": f"An intermediary sponsor, {mention(world['member'])}"})
+    response = other.post(
+        f"{API}/threads/{thread['id']}/posts",
+        json={"body": f"An intermediary sponsor, {mention(world['member'])}"},
+    )
     assert response.status_code == 201
     reply = response.get_json()
     assert reply["number"] == 2 and "/people/" in reply["body_html"]
@@ -78,17 +95,20 @@ def test_create_a_thread_and_reply(api_as, world, forums):
     assert [p["number"] for p in detail["posts"]] == [1, 2] and detail["reply_count"] == 1
 
 
-@pytest.mark.parametrize("payload, status, field", [
-    ({"body": ""}, 400, "body"),
-    ({"body": "x" * 100_000}, 400, "body"),
-    ({"title": "abc"}, 400, "title"),
-    ({"title": None}, 422, None),
-    ({"tags": ["a", "b", "c", "d", "e", "f"]}, 400, "tags"),
-    ({"kind": "poll"}, 422, None),
-    ({"category": "nope"}, 404, None),
-    ({"category": "coalition-beta"}, 404, None),
-    ({"category": "staff-room"}, 404, None),
-])
+@pytest.mark.parametrize(
+    "payload, status, field",
+    [
+        ({"body": ""}, 400, "body"),
+        ({"body": "x" * 100_000}, 400, "body"),
+        ({"title": "abc"}, 400, "title"),
+        ({"title": None}, 422, None),
+        ({"tags": ["a", "b", "c", "d", "e", "f"]}, 400, "tags"),
+        ({"kind": "poll"}, 422, None),
+        ({"category": "nope"}, 404, None),
+        ({"category": "coalition-beta"}, 404, None),
+        ({"category": "staff-room"}, 404, None),
+    ],
+)
 def test_bad_threads_are_refused_and_nothing_is_saved(api_as, forums, payload, status, field):
     body = {"category": "general", "title": "A fine title", "body": "Fine", **payload}
     response = api_as("member").post(f"{API}/threads", json=body)
@@ -101,8 +121,9 @@ def test_bad_threads_are_refused_and_nothing_is_saved(api_as, forums, payload, s
 
 
 def test_a_non_json_body_is_refused(api_as, forums):
-    response = api_as("member").post(f"{API}/threads", data="category=general",
-                                     content_type="application/x-www-form-urlencoded")
+    response = api_as("member").post(
+        f"{API}/threads", data="category=general", content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 415
 
 
@@ -110,8 +131,9 @@ def test_posts_page_with_a_cursor(api_as, world, forums):
     thread = bulk_thread(world["member"], "general", 120)
     client, numbers, cursor = api_as("other_member"), [], None
     while True:
-        body = client.get(f"{API}/threads/{thread.id}",
-                          query_string={"cursor": cursor} if cursor else {}).get_json()
+        body = client.get(
+            f"{API}/threads/{thread.id}", query_string={"cursor": cursor} if cursor else {}
+        ).get_json()
         numbers += [p["number"] for p in body["posts"]]
         cursor = body["next_cursor"]
         if not cursor:
@@ -127,8 +149,9 @@ def test_edit_react_accept(api_as, world, forums):
     assert response.status_code == 200 and response.get_json()["version"] == 2
     assert member.patch(f"{API}/posts/{reply.id}", json={"body": "Mine now"}).status_code == 403
     opening = post_number(thread, 1)
-    response = member.patch(f"{API}/posts/{opening.id}",
-                            json={"body": "Question, clearer?", "title": "Clearer title"})
+    response = member.patch(
+        f"{API}/posts/{opening.id}", json={"body": "Question, clearer?", "title": "Clearer title"}
+    )
     assert response.status_code == 200
     assert member.get(f"{API}/threads/{thread.id}").get_json()["title"] == "Clearer title"
 
@@ -141,28 +164,34 @@ def test_edit_react_accept(api_as, world, forums):
     assert member.delete(f"{API}/posts/{reply.id}/reactions/helpful").status_code == 200
     assert count(Reaction) == 0
 
-    assert other.put(f"{API}/threads/{thread.id}/accepted-answer",
-                     json={"post_id": reply.id}).status_code == 403
+    assert (
+        other.put(
+            f"{API}/threads/{thread.id}/accepted-answer", json={"post_id": reply.id}
+        ).status_code
+        == 403
+    )
     response = member.put(f"{API}/threads/{thread.id}/accepted-answer", json={"post_id": reply.id})
     assert response.status_code == 200
     body = response.get_json()
     assert body["accepted_post_id"] == reply.id and body["accepted_post"]["id"] == reply.id
-    assert member.delete(f"{API}/threads/{thread.id}/accepted-answer").get_json()[
-        "accepted_post_id"] is None
+    assert (
+        member.delete(f"{API}/threads/{thread.id}/accepted-answer").get_json()["accepted_post_id"]
+        is None
+    )
 
 
 def test_locked_and_private_threads(api_as, world, forums):
     thread = start(world["member"], "general")
     services.set_locked(world["admin"], thread, True)
-    response = api_as("other_member").post(f"{API}/threads/{thread.id}/posts",
-                                           json={"body": "Hi"})
+    response = api_as("other_member").post(f"{API}/threads/{thread.id}/posts", json={"body": "Hi"})
     assert response.status_code == 403 and "locked" in response.get_json()["error"]["message"]
     private = start(world["member"], "coalition-alpha")
     for who in ("other_member", "expert", "other_coach"):
         client = api_as(who)
         assert client.get(f"{API}/threads/{private.id}").status_code == 404
-        assert client.post(f"{API}/threads/{private.id}/posts",
-                           json={"body": "Hi"}).status_code == 404
+        assert (
+            client.post(f"{API}/threads/{private.id}/posts", json={"body": "Hi"}).status_code == 404
+        )
         assert client.get(f"{API}/posts/{post_number(private, 1).id}").status_code == 404
     assert count(Post) == 2
 
@@ -199,8 +228,9 @@ def test_mention_candidates(api_as, world, forums):
     assert by_id[world["other_member"].id]["can_see"] is False
     assert world["guest"].id not in by_id and world["deactivated"].id not in by_id
     assert by_id[world["lead"].id]["handle"].endswith(f"-{world['lead'].id}")
-    assert api_as("other_member").get(
-        f"{API}/mentions?q=Person&thread={thread.id}").status_code == 404
+    assert (
+        api_as("other_member").get(f"{API}/mentions?q=Person&thread={thread.id}").status_code == 404
+    )
 
 
 def test_session_cookie_writes_need_the_csrf_header(login_as, world, forums):
@@ -212,8 +242,9 @@ def test_session_cookie_writes_need_the_csrf_header(login_as, world, forums):
     assert client.put(f"{API}/posts/{reply.id}/reactions/helpful").status_code == 400
     page = client.get(f"/forums/t/{thread.id}").get_data(as_text=True)
     token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
-    response = client.put(f"{API}/posts/{reply.id}/reactions/helpful",
-                          headers={"X-CSRFToken": token})
+    response = client.put(
+        f"{API}/posts/{reply.id}/reactions/helpful", headers={"X-CSRFToken": token}
+    )
     assert response.status_code == 200 and count(Reaction) == 1
 
 

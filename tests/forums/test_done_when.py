@@ -29,12 +29,26 @@ def test_ask_reply_mention_accept_and_search(login_as, world, forums):
     asker, answerer = login_as("member"), login_as("other_member")  # alpha, beta
 
     # The asker posts in alpha's private category and in the broadband sector category.
-    private = form(asker, "/forums/new", {
-        "category": "coalition-alpha", "title": "Internal: our splicing cohort dropouts",
-        "kind": "discussion", "body": "Three dropouts in the splicing cohort, all over childcare."})
-    public = form(asker, "/forums/new", {
-        "category": "broadband", "title": "How do you keep splicing trainees through week six?",
-        "kind": "question", "body": "We lose trainees to childcare gaps. What worked for you?"})
+    private = form(
+        asker,
+        "/forums/new",
+        {
+            "category": "coalition-alpha",
+            "title": "Internal: our splicing cohort dropouts",
+            "kind": "discussion",
+            "body": "Three dropouts in the splicing cohort, all over childcare.",
+        },
+    )
+    public = form(
+        asker,
+        "/forums/new",
+        {
+            "category": "broadband",
+            "title": "How do you keep splicing trainees through week six?",
+            "kind": "question",
+            "body": "We lose trainees to childcare gaps. What worked for you?",
+        },
+    )
     assert private.status_code == public.status_code == 303
     public_url = public.headers["Location"]
     private_url = private.headers["Location"]
@@ -43,12 +57,18 @@ def test_ask_reply_mention_accept_and_search(login_as, world, forums):
     # one with a mention of the asker.
     assert answerer.get(private_url).status_code == 404
     assert form(answerer, private_url + "/reply", {"body": "Hi"}).status_code == 404
-    reply = form(answerer, public_url + "/reply", {
-        "body": f"@{handle_for(world['member'])} we pay a childcare stipend in weeks 4 to 8."})
+    reply = form(
+        answerer,
+        public_url + "/reply",
+        {"body": f"@{handle_for(world['member'])} we pay a childcare stipend in weeks 4 to 8."},
+    )
     assert reply.status_code == 303
     fresh()
-    notices = db.session.execute(sa.select(Notification.kind, Notification.url).where(
-        Notification.user_id == world["member"].id)).all()
+    notices = db.session.execute(
+        sa.select(Notification.kind, Notification.url).where(
+            Notification.user_id == world["member"].id
+        )
+    ).all()
     assert [kind for kind, _ in notices] == ["mention"]
 
     # The asker accepts the answer; it shows at the top for everyone who can read it.

@@ -97,8 +97,21 @@ def assert_inert(html: str) -> None:
                 scheme = browser_scheme(value or "")
                 assert scheme in SAFE_SCHEMES, f"href {value!r} has scheme {scheme!r}"
     lowered = html.lower()
-    for needle in ("<script", "<svg", "<iframe", "<style", "<img", "<object", "<embed",
-                   "<form", "<math", "<base", "<meta", "<link", "<details"):
+    for needle in (
+        "<script",
+        "<svg",
+        "<iframe",
+        "<style",
+        "<img",
+        "<object",
+        "<embed",
+        "<form",
+        "<math",
+        "<base",
+        "<meta",
+        "<link",
+        "<details",
+    ):
         assert needle not in lowered, f"{needle} in {html!r}"
 
 
@@ -115,17 +128,22 @@ def test_raw_html_is_shown_as_text_not_dropped():
 
 
 def test_ordinary_markdown_survives():
-    html = render_post("**Apprenticeship** [guide](https://example.org/guide)\n\n- one\n- two",
-                       {}).html
+    html = render_post(
+        "**Apprenticeship** [guide](https://example.org/guide)\n\n- one\n- two", {}
+    ).html
     assert "<strong>Apprenticeship</strong>" in html
-    assert 'href="https://example.org/guide"' in html and 'rel="nofollow noopener noreferrer"' in html
+    assert (
+        'href="https://example.org/guide"' in html and 'rel="nofollow noopener noreferrer"' in html
+    )
     assert "<li>one</li>" in html
 
 
 def test_mentions_link_known_people_only_outside_code():
     avery = SimpleNamespace(id=12, name="Avery Brooks")
-    source = (f"Thanks @{handle_for(avery)}! And @{handle_for(avery)} again, "
-              f"`@{handle_for(avery)}` in code, @nobody-99, mail a@avery-brooks-12.org")
+    source = (
+        f"Thanks @{handle_for(avery)}! And @{handle_for(avery)} again, "
+        f"`@{handle_for(avery)}` in code, @nobody-99, mail a@avery-brooks-12.org"
+    )
     rendered = render_post(source, {12: avery})
     assert rendered.mentioned == [12]
     assert rendered.html.count('href="/people/12"') == 2

@@ -7,8 +7,17 @@ import pytest
 from cop.forums import permissions as p
 from tests.forums.helpers import category, post_number, start
 
-ROLES = ["admin", "coach", "other_coach", "lead", "member", "other_member", "expert", "guest",
-         "deactivated"]
+ROLES = [
+    "admin",
+    "coach",
+    "other_coach",
+    "lead",
+    "member",
+    "other_member",
+    "expert",
+    "guest",
+    "deactivated",
+]
 
 # category slug -> roles that may read it
 READERS = {

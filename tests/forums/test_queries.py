@@ -30,11 +30,19 @@ def _statements(count_queries, client, url):
     return counter.count, counter.statements
 
 
-@pytest.mark.parametrize("who, slug", [("member", "general"), ("coach", "general"),
-                                       ("admin", "general"), ("member", "coalition-alpha"),
-                                       ("coach", "coalition-alpha")])
-def test_thread_page_query_count_is_bounded_and_flat(login_as, world, forums, count_queries,
-                                                     who, slug):
+@pytest.mark.parametrize(
+    "who, slug",
+    [
+        ("member", "general"),
+        ("coach", "general"),
+        ("admin", "general"),
+        ("member", "coalition-alpha"),
+        ("coach", "coalition-alpha"),
+    ],
+)
+def test_thread_page_query_count_is_bounded_and_flat(
+    login_as, world, forums, count_queries, who, slug
+):
     short, long = _thread_with_answer(world, 60, slug), _thread_with_answer(world, 600, slug)
     client = login_as(who)
     counts = {}
@@ -63,8 +71,7 @@ def test_list_pages_do_not_grow_with_threads(login_as, world, forums, count_quer
         start(world["other_member"], "general", title=f"Thread number {i}", tags=["a", "b"])
     few, _ = _statements(count_queries, client, path)
     for i in range(3, 35):
-        thread = start(world["other_member"], "general", title=f"Thread number {i}",
-                       tags=["c"])
+        thread = start(world["other_member"], "general", title=f"Thread number {i}", tags=["c"])
         services.reply(world["lead"], thread, body="Reply")
     many, statements = _statements(count_queries, client, path)
     assert many == few, "\n\n".join(statements)

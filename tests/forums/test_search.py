@@ -24,12 +24,20 @@ def titles(user, query, **filters) -> list[str]:
 
 def numbers(user, query, **filters) -> list[tuple[str, int]]:
     fresh()
-    return [(r.thread_title, r.number) for r in search(user, query, SearchFilters(**filters)).results]
+    return [
+        (r.thread_title, r.number) for r in search(user, query, SearchFilters(**filters)).results
+    ]
 
 
 def test_terms_are_quoted_phrases():
     assert search_terms('women "line-worker" OR -x * % _ NEAR(a b)') == [
-        "women", '"line-worker"', "OR", "-x", "NEAR(a", "b)"]
+        "women",
+        '"line-worker"',
+        "OR",
+        "-x",
+        "NEAR(a",
+        "b)",
+    ]
     assert fts5_query(['"a"b', "c"]) == '"""a""b" "c"'
     assert search_terms("") == [] and search_terms("* - % _ '") == []
 
@@ -40,8 +48,10 @@ def test_title_and_body_match_with_stemming(world, forums):
     thread = start(member, "general", title="Credential reporting", body="OSHA-10 cards")
     services.reply(world["other_member"], thread, body="We recruited through unions")
     other = world["other_member"]
-    assert sorted(numbers(other, "recruit")) == [("Credential reporting", 2),
-                                                 ("Recruiting women line workers", 1)]
+    assert sorted(numbers(other, "recruit")) == [
+        ("Credential reporting", 2),
+        ("Recruiting women line workers", 1),
+    ]
     assert numbers(other, "women events") == [("Recruiting women line workers", 1)]
     assert numbers(other, "women unions") == []  # every word must match
     assert numbers(other, "OSHA") == [("Credential reporting", 1)]
@@ -55,11 +65,41 @@ def test_results_are_ranked_title_first(world, forums):
     assert newest[0] == "Something else"
 
 
-@pytest.mark.parametrize("q", ['"', '""', "*", "-", "%", "_", "'", "a OR", "OR b", "NOT",
-                               "NEAR(women, 2)", "women*", "^women", "title:women",
-                               "'; DROP TABLE forum_posts; --", "1=1) OR (1=1",
-                               "women\x00", "(", ")", "{}", "[]", "\\", "&", "|", "!", ":*",
-                               "<->", "women & !men", "x" * 500, "ü" * 300])
+@pytest.mark.parametrize(
+    "q",
+    [
+        '"',
+        '""',
+        "*",
+        "-",
+        "%",
+        "_",
+        "'",
+        "a OR",
+        "OR b",
+        "NOT",
+        "NEAR(women, 2)",
+        "women*",
+        "^women",
+        "title:women",
+        "'; DROP TABLE forum_posts; --",
+        "1=1) OR (1=1",
+        "women\x00",
+        "(",
+        ")",
+        "{}",
+        "[]",
+        "\\",
+        "&",
+        "|",
+        "!",
+        ":*",
+        "<->",
+        "women & !men",
+        "x" * 500,
+        "ü" * 300,
+    ],
+)
 def test_hostile_queries_are_searched_as_text(world, forums, q):
     start(world["member"], "general", title="Recruiting women", body="women in the trades")
     page = search(world["other_member"], q)
@@ -77,8 +117,10 @@ def test_operators_are_words_not_syntax(world, forums):
 
 
 def test_snippets_are_escaped_and_highlighted(world, forums):
-    body = ('Women <b>instructors</b> & "mentors" <script>alert(1)</script> '
-            f"stray {HIGHLIGHT_START}markers{HIGHLIGHT_END}")
+    body = (
+        'Women <b>instructors</b> & "mentors" <script>alert(1)</script> '
+        f"stray {HIGHLIGHT_START}markers{HIGHLIGHT_END}"
+    )
     start(world["member"], "general", title="Women <i>in</i> trades", body=body)
     result = search(world["other_member"], "mentors").results[0]
     snippet = str(result.snippet_html)
@@ -95,8 +137,9 @@ def test_the_index_follows_edits_and_title_changes(world, forums):
     thread = start(member, "general", title="Fiber splicing", body="Vendor curriculum")
     other = world["other_member"]
     assert titles(other, "vendor") == ["Fiber splicing"]
-    services.edit_post(member, post_number(thread, 1), body="College curriculum",
-                       title="Splicing courses")
+    services.edit_post(
+        member, post_number(thread, 1), body="College curriculum", title="Splicing courses"
+    )
     assert titles(other, "vendor") == []
     assert titles(other, "college") == ["Splicing courses"]
     assert titles(other, "courses") == ["Splicing courses"]
@@ -132,14 +175,27 @@ def test_the_index_follows_moves_and_merges(world, forums):
     assert numbers(world["other_member"], "duplicate") == []  # no longer an opening post
 
 
-@pytest.mark.parametrize("who, finds", [
-    ("member", True), ("lead", True), ("coach", True), ("admin", True),
-    ("other_member", False), ("expert", False), ("other_coach", False), ("guest", False),
-    ("deactivated", False),
-])
+@pytest.mark.parametrize(
+    "who, finds",
+    [
+        ("member", True),
+        ("lead", True),
+        ("coach", True),
+        ("admin", True),
+        ("other_member", False),
+        ("expert", False),
+        ("other_coach", False),
+        ("guest", False),
+        ("deactivated", False),
+    ],
+)
 def test_private_posts_are_found_only_by_those_who_may_read_them(world, forums, who, finds):
-    thread = start(world["member"], "coalition-alpha", title="Alpha wage records",
-                   body="Confidential enrollment shortfall")
+    thread = start(
+        world["member"],
+        "coalition-alpha",
+        title="Alpha wage records",
+        body="Confidential enrollment shortfall",
+    )
     services.reply(world["lead"], thread, body="Shortfall explained")
     start(world["coach"], "staff-room", title="Staff shortfall notes", body="Coaches only")
     found = titles(world[who], "shortfall")
@@ -149,19 +205,23 @@ def test_private_posts_are_found_only_by_those_who_may_read_them(world, forums, 
 
 def test_filters(world, forums):
     member, other, expert = world["member"], world["other_member"], world["expert"]
-    start(member, "broadband", title="Fiber apprenticeship one", body="apprenticeship",
-          tags=["fiber"])
+    start(
+        member, "broadband", title="Fiber apprenticeship one", body="apprenticeship", tags=["fiber"]
+    )
     start(other, "general", title="Apprenticeship two", body="apprenticeship")
     start(member, "coalition-alpha", title="Apprenticeship three", body="apprenticeship")
     start(expert, "apprenticeship", title="Apprenticeship four", body="apprenticeship")
     admin = world["admin"]
     assert titles(admin, "apprenticeship", category="broadband") == ["Fiber apprenticeship one"]
     assert sorted(titles(admin, "apprenticeship", coalition="alpha")) == [
-        "Apprenticeship three", "Fiber apprenticeship one"]
+        "Apprenticeship three",
+        "Fiber apprenticeship one",
+    ]
     assert titles(admin, "apprenticeship", coalition="beta") == ["Apprenticeship two"]
     assert titles(admin, "apprenticeship", author=str(expert.id)) == ["Apprenticeship four"]
     assert titles(admin, "apprenticeship", author=expert.name.split()[0][:4]) == [
-        "Apprenticeship four"]
+        "Apprenticeship four"
+    ]
     assert titles(admin, "apprenticeship", author="100%_") == []
     assert titles(admin, "apprenticeship", tag="Fiber") == ["Fiber apprenticeship one"]
     today = date.today()

@@ -28,20 +28,24 @@ from tests.forums.helpers import category, fresh, mention, post_number, start
 
 def count(model, *where) -> int:
     return db.session.execute(
-        sa.select(sa.func.count()).select_from(model).where(*where)).scalar_one()
+        sa.select(sa.func.count()).select_from(model).where(*where)
+    ).scalar_one()
 
 
 def notifications_of(user) -> list[Notification]:
     fresh()
-    return list(db.session.execute(
-        sa.select(Notification).where(Notification.user_id == user.id)
-        .order_by(Notification.id)).scalars())
+    return list(
+        db.session.execute(
+            sa.select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
+        ).scalars()
+    )
 
 
 def audit(action: str) -> list[AuditEvent]:
     fresh()
-    return list(db.session.execute(
-        sa.select(AuditEvent).where(AuditEvent.action == action)).scalars())
+    return list(
+        db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == action)).scalars()
+    )
 
 
 # ---------------------------------------------------------------- writing
@@ -49,14 +53,17 @@ def audit(action: str) -> list[AuditEvent]:
 
 def test_a_thread_and_its_replies_keep_the_counters(world, forums):
     member, other = world["member"], world["other_member"]
-    thread = start(member, "apprenticeship", title="Sponsors for line workers", tags="Utilities, "
-                   "pre apprenticeship, utilities")
+    thread = start(
+        member,
+        "apprenticeship",
+        title="Sponsors for line workers",
+        tags="Utilities, pre apprenticeship, utilities",
+    )
     replies = [services.reply(other, thread, body=f"Reply {i}") for i in range(3)]
     fresh()
     thread = db.session.get(Thread, thread.id)
     assert [p.number for p in replies] == [2, 3, 4]
-    assert (thread.reply_count, thread.last_post_number, thread.last_poster_id) == (
-        3, 4, other.id)
+    assert (thread.reply_count, thread.last_post_number, thread.last_poster_id) == (3, 4, other.id)
     assert thread.tags == ["pre-apprenticeship", "utilities"]
     cat = category("apprenticeship")
     assert (cat.thread_count, cat.post_count, cat.last_poster_id) == (1, 4, other.id)
@@ -64,11 +71,14 @@ def test_a_thread_and_its_replies_keep_the_counters(world, forums):
     assert db.session.get(ReadState, (other.id, thread.id)).last_read_number == 4
 
 
-@pytest.mark.parametrize("body, message", [
-    ("", "Write something"),
-    ("   \n\t ", "Write something"),
-    ("x" * 100_000, "too long"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("", "Write something"),
+        ("   \n\t ", "Write something"),
+        ("x" * 100_000, "too long"),
+    ],
+)
 def test_bad_bodies_are_refused_and_nothing_is_saved(world, forums, body, message):
     member = world["member"]
     with pytest.raises(ServiceError, match=message) as info:
@@ -97,22 +107,36 @@ def test_too_many_tags_are_refused(world, forums):
     assert count(Thread) == 0 and count(ThreadTag) == 0
 
 
-@pytest.mark.parametrize("who, slug", [
-    ("other_member", "coalition-alpha"), ("expert", "coalition-alpha"),
-    ("other_coach", "coalition-alpha"), ("member", "staff-room"), ("expert", "staff-room"),
-    ("guest", "general"), ("deactivated", "general"),
-])
+@pytest.mark.parametrize(
+    "who, slug",
+    [
+        ("other_member", "coalition-alpha"),
+        ("expert", "coalition-alpha"),
+        ("other_coach", "coalition-alpha"),
+        ("member", "staff-room"),
+        ("expert", "staff-room"),
+        ("guest", "general"),
+        ("deactivated", "general"),
+    ],
+)
 def test_posting_where_one_may_not_read_is_not_found(world, forums, who, slug):
     with pytest.raises(NotFound):
         start(world[who], slug)
     assert count(Thread) == 0 and count(Post) == 0
 
 
-@pytest.mark.parametrize("who, slug", [
-    ("member", "coalition-alpha"), ("lead", "coalition-alpha"), ("coach", "coalition-alpha"),
-    ("admin", "coalition-alpha"), ("coach", "staff-room"), ("expert", "broadband"),
-    ("other_member", "coalition-beta"),
-])
+@pytest.mark.parametrize(
+    "who, slug",
+    [
+        ("member", "coalition-alpha"),
+        ("lead", "coalition-alpha"),
+        ("coach", "coalition-alpha"),
+        ("admin", "coalition-alpha"),
+        ("coach", "staff-room"),
+        ("expert", "broadband"),
+        ("other_member", "coalition-beta"),
+    ],
+)
 def test_posting_where_one_may(world, forums, who, slug):
     assert start(world[who], slug).id
 
@@ -153,19 +177,28 @@ def test_editing_keeps_every_version(world, forums):
     opening = post_number(thread, 1)
     assert opening.version == 3 and opening.is_edited and opening.edited_by_id == member.id
     assert "<strong>body</strong>" in opening.body_html
-    revisions = db.session.execute(
-        sa.select(PostRevision).where(PostRevision.post_id == opening.id)
-        .order_by(PostRevision.version)).scalars().all()
+    revisions = (
+        db.session.execute(
+            sa.select(PostRevision)
+            .where(PostRevision.post_id == opening.id)
+            .order_by(PostRevision.version)
+        )
+        .scalars()
+        .all()
+    )
     assert [(r.version, r.title, r.body) for r in revisions] == [
-        (1, "First title", "First body"), (2, "Second title", "Second body")]
+        (1, "First title", "First body"),
+        (2, "Second title", "Second body"),
+    ]
     assert opening.thread.title == "Second title" and opening.thread.tags == ["a", "b"]
 
 
 def test_an_unchanged_edit_is_no_revision(world, forums):
     thread = start(world["member"], "general", body="Same", tags="b, a")
     services.edit_post(world["member"], post_number(thread, 1), body="Same")
-    services.edit_post(world["member"], post_number(thread, 1), body="Same", tags=["A", "b"],
-                       title=thread.title)
+    services.edit_post(
+        world["member"], post_number(thread, 1), body="Same", tags=["A", "b"], title=thread.title
+    )
     assert count(PostRevision) == 0 and post_number(thread, 1).version == 1
 
 
@@ -291,8 +324,12 @@ def test_mentions_notify_those_who_may_read_the_thread(world, forums):
 
 
 def test_a_reply_notifies_the_asker_once_and_followers(world, forums):
-    member, other, expert, coach = (world["member"], world["other_member"], world["expert"],
-                                    world["coach"])
+    member, other, expert, coach = (
+        world["member"],
+        world["other_member"],
+        world["expert"],
+        world["coach"],
+    )
     thread = start(member, "broadband", kind="question")
     set_subscription(expert, "thread", thread.id, "follow")
     set_subscription(coach, "category", category("broadband").id, "follow")
@@ -331,8 +368,9 @@ def test_followers_of_a_private_category_who_lost_access_are_not_notified(world,
 def test_an_edit_notifies_only_new_mentions(world, forums):
     member, lead, expert = world["member"], world["lead"], world["expert"]
     thread = start(member, "general", body=f"Hi {mention(lead)}")
-    services.edit_post(member, post_number(thread, 1),
-                       body=f"Hi {mention(lead)} and {mention(expert)}")
+    services.edit_post(
+        member, post_number(thread, 1), body=f"Hi {mention(lead)} and {mention(expert)}"
+    )
     assert len(notifications_of(lead)) == 1
     assert [n.kind for n in notifications_of(expert)] == ["mention"]
 
@@ -362,8 +400,10 @@ def test_moving_a_thread_moves_its_counters(world, forums):
     fresh()
     assert (category("general").thread_count, category("general").post_count) == (0, 0)
     assert (category("broadband").thread_count, category("broadband").post_count) == (1, 2)
-    assert audit("forum.thread_move")[0].details == {"from_category": "general",
-                                                     "to_category": "broadband"}
+    assert audit("forum.thread_move")[0].details == {
+        "from_category": "general",
+        "to_category": "broadband",
+    }
 
 
 def test_merging_appends_posts_in_order(world, forums):
@@ -374,10 +414,17 @@ def test_merging_appends_posts_in_order(world, forums):
     services.reply(member, source, body="Source reply")
     services.merge_threads(world["admin"], source, target)
     fresh()
-    posts = db.session.execute(sa.select(Post).where(Post.thread_id == target.id)
-                               .order_by(Post.number)).scalars().all()
+    posts = (
+        db.session.execute(sa.select(Post).where(Post.thread_id == target.id).order_by(Post.number))
+        .scalars()
+        .all()
+    )
     assert [(p.number, p.body) for p in posts] == [
-        (1, "Tell us."), (2, "Target reply"), (3, "Tell us."), (4, "Source reply")]
+        (1, "Tell us."),
+        (2, "Target reply"),
+        (3, "Tell us."),
+        (4, "Source reply"),
+    ]
     target, source = db.session.get(Thread, target.id), db.session.get(Thread, source.id)
     assert (target.reply_count, target.last_post_number) == (3, 4)
     assert source.merged_into_id == target.id and source.deleted_at is not None
@@ -430,14 +477,23 @@ def test_admins_create_order_and_archive_categories(world, forums):
     admin = world["admin"]
     with pytest.raises(PermissionDenied):
         services.create_category(world["coach"], name="Data tools", section="topic")
-    made = services.create_category(admin, name="Data tools", section="topic",
-                                    description="Dashboards")
+    made = services.create_category(
+        admin, name="Data tools", section="topic", description="Dashboards"
+    )
     assert made.slug == "data-tools" and made.kind == "community"
     with pytest.raises(Conflict):
         services.create_category(admin, name="Data tools", section="topic")
-    topics = lambda: [c.slug for c in db.session.execute(  # noqa: E731
-        sa.select(Category).where(Category.section == "topic")
-        .order_by(Category.position, Category.name)).scalars()]
+
+    def topics():
+        return [
+            c.slug
+            for c in db.session.execute(
+                sa.select(Category)
+                .where(Category.section == "topic")
+                .order_by(Category.position, Category.name)
+            ).scalars()
+        ]
+
     assert topics()[-1] == "data-tools"
     services.move_category(admin, made, -1)
     assert topics()[-2] == "data-tools"

@@ -22,7 +22,8 @@ def form(client, url, data, **kwargs):
 def count(model, *where) -> int:
     fresh()
     return db.session.execute(
-        sa.select(sa.func.count()).select_from(model).where(*where)).scalar_one()
+        sa.select(sa.func.count()).select_from(model).where(*where)
+    ).scalar_one()
 
 
 # ---------------------------------------------------------------- who gets in
@@ -55,9 +56,17 @@ def test_the_index_lists_what_each_role_may_read(login_as, forums):
 
 def test_post_a_thread_and_a_reply_through_the_forms(login_as, world, forums):
     member = login_as("member")
-    response = form(member, "/forums/new", {
-        "category": "recruitment-and-outreach", "title": "Reaching women in rural counties",
-        "kind": "question", "body": "What **worked** for you?", "tags": "women-in-trades"})
+    response = form(
+        member,
+        "/forums/new",
+        {
+            "category": "recruitment-and-outreach",
+            "title": "Reaching women in rural counties",
+            "kind": "question",
+            "body": "What **worked** for you?",
+            "tags": "women-in-trades",
+        },
+    )
     assert response.status_code == 303
     thread_url = response.headers["Location"]
     page = text(member.get(thread_url))
@@ -65,7 +74,9 @@ def test_post_a_thread_and_a_reply_through_the_forms(login_as, world, forums):
     assert "#women-in-trades" in page and "Question" in page
 
     other = login_as("other_member")
-    response = form(other, thread_url + "/reply", {"body": f"Evening sessions, {mention(world['member'])}"})
+    response = form(
+        other, thread_url + "/reply", {"body": f"Evening sessions, {mention(world['member'])}"}
+    )
     assert response.status_code == 303 and response.headers["Location"].endswith("#post-2")
     page = text(other.get(thread_url))
     assert 'id="post-2"' in page and "@Member Person" in page
@@ -74,18 +85,26 @@ def test_post_a_thread_and_a_reply_through_the_forms(login_as, world, forums):
     assert thread.reply_count == 1 and thread.kind == "question"
 
 
-@pytest.mark.parametrize("data, status, message", [
-    ({"body": ""}, 400, "Write something before posting."),
-    ({"body": "x" * 100_000}, 400, "The post is too long"),
-    ({"title": "", "body": "x"}, 400, "Give the thread a title."),
-    ({"category": "no-such-category"}, 400, "Not a valid choice"),
-    ({"category": "coalition-beta"}, 400, "Not a valid choice"),
-    ({"category": "staff-room"}, 400, "Not a valid choice"),
-    ({"tags": "a,b,c,d,e,f"}, 400, "at most 5 tags"),
-])
+@pytest.mark.parametrize(
+    "data, status, message",
+    [
+        ({"body": ""}, 400, "Write something before posting."),
+        ({"body": "x" * 100_000}, 400, "The post is too long"),
+        ({"title": "", "body": "x"}, 400, "Give the thread a title."),
+        ({"category": "no-such-category"}, 400, "Not a valid choice"),
+        ({"category": "coalition-beta"}, 400, "Not a valid choice"),
+        ({"category": "staff-room"}, 400, "Not a valid choice"),
+        ({"tags": "a,b,c,d,e,f"}, 400, "at most 5 tags"),
+    ],
+)
 def test_bad_new_threads_save_nothing(login_as, forums, data, status, message):
-    payload = {"category": "general", "title": "A fine title", "kind": "discussion",
-               "body": "Fine", **data}
+    payload = {
+        "category": "general",
+        "title": "A fine title",
+        "kind": "discussion",
+        "body": "Fine",
+        **data,
+    }
     response = form(login_as("member"), "/forums/new", payload)
     assert response.status_code == status
     assert message in text(response)
@@ -93,8 +112,10 @@ def test_bad_new_threads_save_nothing(login_as, forums, data, status, message):
 
 
 def test_a_form_without_csrf_is_refused(login_as, forums):
-    response = login_as("member").post("/forums/new", data={
-        "category": "general", "title": "A fine title", "kind": "discussion", "body": "x"})
+    response = login_as("member").post(
+        "/forums/new",
+        data={"category": "general", "title": "A fine title", "kind": "discussion", "body": "x"},
+    )
     assert response.status_code == 400
     assert count(Thread) == 0
 
@@ -115,8 +136,11 @@ def test_replying_errors(login_as, world, forums):
 
 def test_quote_reply_without_javascript(login_as, world, forums):
     thread = start(world["member"], "general", body="Evening info sessions\nwith child care")
-    page = text(login_as("other_member").get(
-        f"/forums/t/{thread.id}/reply?quote={post_number(thread, 1).id}"))
+    page = text(
+        login_as("other_member").get(
+            f"/forums/t/{thread.id}/reply?quote={post_number(thread, 1).id}"
+        )
+    )
     assert "&gt; Evening info sessions\n&gt; with child care" in page
     assert "[wrote](/forums/p/" in page
 
@@ -126,8 +150,11 @@ def test_edit_and_revision_history(login_as, world, forums):
     opening = post_number(thread, 1)
     member = login_as("member")
     assert "Original body" in text(member.get(f"/forums/p/{opening.id}/edit"))
-    response = form(member, f"/forums/p/{opening.id}/edit",
-                    {"title": "Better title", "body": "Better body", "tags": "x"})
+    response = form(
+        member,
+        f"/forums/p/{opening.id}/edit",
+        {"title": "Better title", "body": "Better body", "tags": "x"},
+    )
     assert response.status_code == 303
     page = text(login_as("other_member").get(f"/forums/t/{thread.id}"))
     assert "Better body" in page and "edited" in page and "see the revision history" in page
@@ -161,8 +188,9 @@ def test_reactions_accept_and_follow_buttons(login_as, world, forums):
     thread = start(world["member"], "general", kind="question")
     reply = services.reply(world["other_member"], thread, body="Answer")
     member = login_as("member")
-    assert form(member, f"/forums/p/{reply.id}/react",
-                {"reaction": "helpful:on"}).status_code == 303
+    assert (
+        form(member, f"/forums/p/{reply.id}/react", {"reaction": "helpful:on"}).status_code == 303
+    )
     assert count(Reaction) == 1
     page = text(member.get(f"/forums/t/{thread.id}"))
     assert re.search(r'aria-pressed="true"\s+data-kind="helpful"', page)
@@ -172,8 +200,9 @@ def test_reactions_accept_and_follow_buttons(login_as, world, forums):
     assert form(member, f"/forums/p/{reply.id}/accept", {"value": "on"}).status_code == 303
     page = text(login_as("expert").get(f"/forums/t/{thread.id}"))
     assert "Accepted answer, by" in page and "Answered" in page
-    assert form(member, f"/forums/t/{thread.id}/subscription",
-                {"value": "follow"}).status_code == 303
+    assert (
+        form(member, f"/forums/t/{thread.id}/subscription", {"value": "follow"}).status_code == 303
+    )
     assert "<strong>following</strong>" in text(member.get(f"/forums/t/{thread.id}"))
 
 
@@ -205,8 +234,9 @@ def test_long_threads_page_by_post_number(login_as, world, forums):
     second = text(member.get(f"/forums/t/{thread.id}?after=50"))
     assert 'id="post-51"' in second and 'id="post-100"' in second and 'id="post-1"' not in second
     assert "Earlier posts (1 to 50)" in second
-    assert member.get(f"/forums/t/{thread.id}/117").headers["Location"].endswith(
-        "?after=116#post-117")
+    assert (
+        member.get(f"/forums/t/{thread.id}/117").headers["Location"].endswith("?after=116#post-117")
+    )
 
 
 def test_private_threads_are_not_found_by_others(login_as, world, forums):
@@ -214,9 +244,14 @@ def test_private_threads_are_not_found_by_others(login_as, world, forums):
     post_id = post_number(thread, 1).id
     for who in ("other_member", "expert", "other_coach", "guest"):
         client = login_as(who)
-        for url in (f"/forums/t/{thread.id}", f"/forums/p/{post_id}",
-                    f"/forums/p/{post_id}/revisions", "/forums/c/coalition-alpha",
-                    f"/forums/t/{thread.id}/reply", f"/forums/p/{post_id}/flag"):
+        for url in (
+            f"/forums/t/{thread.id}",
+            f"/forums/p/{post_id}",
+            f"/forums/p/{post_id}/revisions",
+            "/forums/c/coalition-alpha",
+            f"/forums/t/{thread.id}/reply",
+            f"/forums/p/{post_id}/flag",
+        ):
             assert client.get(url).status_code == 404, (who, url)
         assert "Our Q3 numbers" not in text(client.get("/forums/latest"))
     for who in ("member", "lead", "coach", "admin"):
@@ -224,15 +259,19 @@ def test_private_threads_are_not_found_by_others(login_as, world, forums):
 
 
 def test_hostile_post_renders_inert_on_the_page(login_as, world, forums):
-    body = ('<script>window.__pwned=1</script> [x](javascript:alert(1)) '
-            '<img src=x onerror=alert(1)> <svg onload=alert(1)>')
+    body = (
+        "<script>window.__pwned=1</script> [x](javascript:alert(1)) "
+        "<img src=x onerror=alert(1)> <svg onload=alert(1)>"
+    )
     thread = start(world["member"], "general", body=body, title='<script>alert("t")</script>')
     page = text(login_as("other_member").get(f"/forums/t/{thread.id}"))
     main = page.split('id="main-content"')[1]
     assert "<script>" not in main.split("</main>")[0]
     assert "javascript:" not in main and "onerror=" not in main.replace("onerror=alert", "")
-    assert "&lt;script&gt;alert(&#34;t&#34;)&lt;/script&gt;" in page or \
-        "&lt;script&gt;alert(&quot;t&quot;)&lt;/script&gt;" in page
+    assert (
+        "&lt;script&gt;alert(&#34;t&#34;)&lt;/script&gt;" in page
+        or "&lt;script&gt;alert(&quot;t&quot;)&lt;/script&gt;" in page
+    )
 
 
 # ---------------------------------------------------------------- moderation
@@ -242,8 +281,12 @@ def test_flag_queue_hide_and_audit(login_as, world, forums):
     thread = start(world["member"], "coalition-alpha")
     reply = services.reply(world["lead"], thread, body="Participant: Jane Doe, SSN 123")
     member = login_as("member")
-    assert form(member, f"/forums/p/{reply.id}/flag",
-                {"reason": "private_data", "details": ""}).status_code == 303
+    assert (
+        form(
+            member, f"/forums/p/{reply.id}/flag", {"reason": "private_data", "details": ""}
+        ).status_code
+        == 303
+    )
     assert form(member, f"/forums/p/{reply.id}/flag", {"reason": "spam"}).status_code == 400
     assert login_as("member").get("/forums/moderation").status_code == 404
     queue = text(login_as("coach").get("/forums/moderation"))
@@ -251,8 +294,11 @@ def test_flag_queue_hide_and_audit(login_as, world, forums):
     other_queue = text(login_as("other_coach").get("/forums/moderation"))
     assert "Jane Doe" not in other_queue
     coach = login_as("coach")
-    assert form(coach, f"/forums/p/{reply.id}/hide?next=queue",
-                {"reason": "Personal data"}).headers["Location"].endswith("/forums/moderation")
+    assert (
+        form(coach, f"/forums/p/{reply.id}/hide?next=queue", {"reason": "Personal data"})
+        .headers["Location"]
+        .endswith("/forums/moderation")
+    )
     page = text(login_as("member").get(f"/forums/t/{thread.id}"))
     assert "A moderator hid this post: Personal data" in page and "SSN 123" not in page
     assert "SSN 123" in text(coach.get(f"/forums/t/{thread.id}"))  # moderators can check
@@ -275,7 +321,8 @@ def test_pin_lock_move_merge_through_the_pages(login_as, world, forums):
     assert form(coach, f"/forums/t/{other.id}/merge", {"target": thread.id}).status_code == 303
     response = login_as("member").get(f"/forums/t/{other.id}")
     assert response.status_code == 301 and response.headers["Location"].endswith(
-        f"/forums/t/{thread.id}")
+        f"/forums/t/{thread.id}"
+    )
     member = login_as("member")
     assert form(member, f"/forums/t/{thread.id}/pin", {"value": ""}).status_code == 403
     fresh()
@@ -286,28 +333,68 @@ def test_category_admin(login_as, world, forums):
     admin = login_as("admin")
     assert "Manage categories" in text(admin.get("/forums/admin/categories"))
     assert login_as("coach").get("/forums/admin/categories").status_code == 404
-    response = form(admin, "/forums/admin/categories",
-                    {"name": "Data tools", "section": "topic", "description": "Dashboards"})
+    response = form(
+        admin,
+        "/forums/admin/categories",
+        {"name": "Data tools", "section": "topic", "description": "Dashboards"},
+    )
     assert response.status_code == 303
-    assert form(admin, "/forums/admin/categories",
-                {"name": "Data tools", "section": "topic"}).status_code == 400
-    assert form(admin, "/forums/admin/categories/data-tools/move",
-                {"value": "up"}).status_code == 303
-    assert form(admin, "/forums/admin/categories/data-tools/archive",
-                {"value": "on"}).status_code == 303
+    assert (
+        form(
+            admin, "/forums/admin/categories", {"name": "Data tools", "section": "topic"}
+        ).status_code
+        == 400
+    )
+    assert (
+        form(admin, "/forums/admin/categories/data-tools/move", {"value": "up"}).status_code == 303
+    )
+    assert (
+        form(admin, "/forums/admin/categories/data-tools/archive", {"value": "on"}).status_code
+        == 303
+    )
     assert "archived" in text(login_as("member").get("/forums/c/data-tools"))
-    assert form(admin, "/forums/admin/categories/data-tools/edit",
-                {"name": "Data and dashboards", "description": "x"}).status_code == 303
+    assert (
+        form(
+            admin,
+            "/forums/admin/categories/data-tools/edit",
+            {"name": "Data and dashboards", "description": "x"},
+        ).status_code
+        == 303
+    )
     assert category("data-tools").name == "Data and dashboards"
 
 
 # ---------------------------------------------------------------- search page
 
 
-@pytest.mark.parametrize("q", ['"', "*", "-", "%", "_", "'", "''", "\"unbalanced", "a OR b",
-                               "NEAR(a b)", "x AND NOT y", "'; DROP TABLE forum_posts; --",
-                               "title:women", "^women", "women*", "(women", "a:b:c", "\\",
-                               "<script>alert(1)</script>", "%%%", "__", "-women", "ü" * 300])
+@pytest.mark.parametrize(
+    "q",
+    [
+        '"',
+        "*",
+        "-",
+        "%",
+        "_",
+        "'",
+        "''",
+        '"unbalanced',
+        "a OR b",
+        "NEAR(a b)",
+        "x AND NOT y",
+        "'; DROP TABLE forum_posts; --",
+        "title:women",
+        "^women",
+        "women*",
+        "(women",
+        "a:b:c",
+        "\\",
+        "<script>alert(1)</script>",
+        "%%%",
+        "__",
+        "-women",
+        "ü" * 300,
+    ],
+)
 def test_search_input_is_text_never_an_error(login_as, world, forums, q):
     start(world["member"], "general", title="Recruiting women", body="women in the trades")
     response = login_as("member").get("/forums/search", query_string={"q": q})
@@ -316,8 +403,12 @@ def test_search_input_is_text_never_an_error(login_as, world, forums, q):
 
 
 def test_search_page_highlights_matches(login_as, world, forums):
-    start(world["member"], "general", title="Recruiting women",
-          body="Women instructors <b>helped</b> us")
+    start(
+        world["member"],
+        "general",
+        title="Recruiting women",
+        body="Women instructors <b>helped</b> us",
+    )
     page = text(login_as("other_member").get("/forums/search?q=instructors"))
     assert "<mark>instructors</mark>" in page and "helped" in page
     # The text "<b>" is shown escaped (SQLite) or left out (PostgreSQL's ts_headline drops
@@ -333,15 +424,28 @@ def test_every_forum_page_renders(login_as, world, forums):
     services.edit_post(world["other_member"], reply, body="Better answer")
     services.flag_post(world["member"], reply, reason="off_topic")
     admin = login_as("admin")
-    for url in ["/forums/", "/forums/latest", "/forums/latest?tag=x", "/forums/c/general",
-                "/forums/c/coalition-alpha", f"/forums/t/{thread.id}", "/forums/new",
-                "/forums/new?category=general", f"/forums/t/{thread.id}/reply",
-                f"/forums/p/{reply.id}/edit", f"/forums/p/{reply.id}/revisions",
-                f"/forums/p/{reply.id}/delete", f"/forums/p/{reply.id}/hide",
-                f"/forums/t/{thread.id}/move", f"/forums/t/{thread.id}/merge",
-                "/forums/moderation", "/forums/admin/categories",
-                "/forums/admin/categories/general/edit", "/forums/search",
-                "/forums/search?q=answer&sort=newest&from=2020-01-01&to=2999-01-01"]:
+    for url in [
+        "/forums/",
+        "/forums/latest",
+        "/forums/latest?tag=x",
+        "/forums/c/general",
+        "/forums/c/coalition-alpha",
+        f"/forums/t/{thread.id}",
+        "/forums/new",
+        "/forums/new?category=general",
+        f"/forums/t/{thread.id}/reply",
+        f"/forums/p/{reply.id}/edit",
+        f"/forums/p/{reply.id}/revisions",
+        f"/forums/p/{reply.id}/delete",
+        f"/forums/p/{reply.id}/hide",
+        f"/forums/t/{thread.id}/move",
+        f"/forums/t/{thread.id}/merge",
+        "/forums/moderation",
+        "/forums/admin/categories",
+        "/forums/admin/categories/general/edit",
+        "/forums/search",
+        "/forums/search?q=answer&sort=newest&from=2020-01-01&to=2999-01-01",
+    ]:
         response = admin.get(url)
         assert response.status_code == 200, url
     assert login_as("member").get(f"/forums/p/{reply.id}/flag").status_code == 200
@@ -363,4 +467,5 @@ def test_follows_are_named_in_the_notification_settings(login_as, world, forums)
         g._login_user = world["other_member"]
         assert describe_threads([private.id])[private.id] == ("a thread you cannot open", None)
         assert describe_categories([category("general").id])[category("general").id][0] == (
-            "General")
+            "General"
+        )

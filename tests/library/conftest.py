@@ -41,13 +41,27 @@ def make_docx(extra: dict[str, bytes] | None = None) -> bytes:
     return out.getvalue()
 
 
-def share(actor, *, title="Employer MOU template", visibility="community", coalition=None,
-          file: tuple[str, bytes] | None = None, **values):
+def share(
+    actor,
+    *,
+    title="Employer MOU template",
+    visibility="community",
+    coalition=None,
+    file: tuple[str, bytes] | None = None,
+    **values,
+):
     """Share a resource through the service (set-up, not what is tested)."""
     from cop.library import services
 
     upload = services.Upload(file[0], io.BytesIO(file[1])) if file else None
     fields = {"type": "template", "summary": "A template.", **values}
-    return services.share_resource(actor, services.ResourceValues(
-        title=title, visibility=visibility,
-        coalition_id=coalition.id if coalition is not None else None, **fields), upload)
+    return services.share_resource(
+        actor,
+        services.ResourceValues(
+            title=title,
+            visibility=visibility,
+            coalition_id=coalition.id if coalition is not None else None,
+            **fields,
+        ),
+        upload,
+    )

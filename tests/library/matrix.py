@@ -17,14 +17,41 @@ from __future__ import annotations
 
 import base64
 
-ROLES = ("admin", "coach", "other_coach", "lead", "member", "other_member", "expert", "guest",
-         "deactivated", "anonymous")
+ROLES = (
+    "admin",
+    "coach",
+    "other_coach",
+    "lead",
+    "member",
+    "other_member",
+    "expert",
+    "guest",
+    "deactivated",
+    "anonymous",
+)
 
 
-def _row(admin, coach, other_coach, lead, member, other_member, expert, guest, deactivated,
-         anonymous) -> dict[str, int]:
-    return dict(zip(ROLES, (admin, coach, other_coach, lead, member, other_member, expert,
-                            guest, deactivated, anonymous), strict=True))
+def _row(
+    admin, coach, other_coach, lead, member, other_member, expert, guest, deactivated, anonymous
+) -> dict[str, int]:
+    return dict(
+        zip(
+            ROLES,
+            (
+                admin,
+                coach,
+                other_coach,
+                lead,
+                member,
+                other_member,
+                expert,
+                guest,
+                deactivated,
+                anonymous,
+            ),
+            strict=True,
+        )
+    )
 
 
 ALL = _row(*[200] * 10)
@@ -65,7 +92,8 @@ CASES: dict[str, dict[str, int]] = {
     f"GET {L}/collections/{{collection}}/edit": CURATE,
     f"POST {L}/collections/{{collection}}/edit": CURATE_POST,
     f"POST {L}/collections/{{collection}}/items/{{pub}}/remove": _row(
-        303, 303, 303, 404, 404, 404, 404, 404, 302, 302),
+        303, 303, 303, 404, 404, 404, 404, 404, 302, 302
+    ),
     f"POST {L}/collections/{{collection}}/items/{{pub}}/move": CURATE_POST,
     f"GET {L}/promote/posts/{{post}}": SIGNED,
     f"POST {L}/promote/posts/{{post}}": SIGNED_POST,
@@ -80,8 +108,8 @@ CASES: dict[str, dict[str, int]] = {
     f"POST {API}/resources": _row(201, 201, 201, 201, 201, 201, 201, 403, 401, 401),
     f"PATCH {API}/resources/{{priv}}": API_EDIT,
     f"GET {API}/resources/{{priv}}/versions": API_PRIV,
-    f"POST {API}/resources/{{priv}}/versions": API_EDIT | {
-        "admin": 201, "lead": 201, "member": 201},
+    f"POST {API}/resources/{{priv}}/versions": API_EDIT
+    | {"admin": 201, "lead": 201, "member": 201},
 }
 
 ENDPOINTS: dict[str, str] = {
@@ -124,14 +152,20 @@ ENDPOINTS: dict[str, str] = {
 }
 
 BODIES: dict[str, dict] = {
-    f"POST {API}/resources": {"title": "State apprenticeship agency directory", "type": "link",
-                              "external_url": "https://example.org/agencies",
-                              "visibility": "community"},
+    f"POST {API}/resources": {
+        "title": "State apprenticeship agency directory",
+        "type": "link",
+        "external_url": "https://example.org/agencies",
+        "visibility": "community",
+    },
     f"PATCH {API}/resources/{{priv}}": {"title": "Employer MOU template (2026)"},
     f"POST {API}/resources/{{priv}}/versions": {
-        "file": {"name": "notes.txt",
-                 "content_base64": base64.b64encode(b"Revised notes\n").decode()},
-        "note": "Typo fixed"},
+        "file": {
+            "name": "notes.txt",
+            "content_base64": base64.b64encode(b"Revised notes\n").decode(),
+        },
+        "note": "Typo fixed",
+    },
 }
 
 
@@ -142,16 +176,27 @@ def body(key: str, values: dict[str, object]) -> dict:
 def _pub(world, values):
     from tests.library.conftest import make_pdf, share
 
-    return share(world["member"], title="Recruitment flyer template", visibility="public",
-                 coalition=world["alpha"], sectors=["broadband"], states=["OH"],
-                 file=("flyer.pdf", make_pdf())).id
+    return share(
+        world["member"],
+        title="Recruitment flyer template",
+        visibility="public",
+        coalition=world["alpha"],
+        sectors=["broadband"],
+        states=["OH"],
+        file=("flyer.pdf", make_pdf()),
+    ).id
 
 
 def _priv(world, values):
     from tests.library.conftest import make_pdf, share
 
-    return share(world["member"], title="Employer MOU template", visibility="coalition",
-                 coalition=world["alpha"], file=("mou.pdf", make_pdf("Memorandum"))).id
+    return share(
+        world["member"],
+        title="Employer MOU template",
+        visibility="coalition",
+        coalition=world["alpha"],
+        file=("mou.pdf", make_pdf("Memorandum")),
+    ).id
 
 
 def _collection(world, values):
@@ -160,8 +205,7 @@ def _collection(world, values):
     from cop.library.models import Resource
 
     collection = services.create_collection(world["admin"], "Starting a broadband program")
-    services.add_to_collection(world["admin"], collection,
-                               db.session.get(Resource, values["pub"]))
+    services.add_to_collection(world["admin"], collection, db.session.get(Resource, values["pub"]))
     return collection.id
 
 
@@ -170,8 +214,13 @@ def _post(world, values):
     from tests.forums.helpers import category
 
     forums.ensure_default_categories()
-    thread = forums.create_thread(world["member"], category("general"), kind="question",
-                                  title="Pre-apprenticeship curricula", body="Which one?")
+    thread = forums.create_thread(
+        world["member"],
+        category("general"),
+        kind="question",
+        title="Pre-apprenticeship curricula",
+        body="Which one?",
+    )
     return forums.reply(world["other_member"], thread, body="We use **MC3**.").id
 
 
@@ -180,12 +229,23 @@ def _material(world, values):
     from tests.events.conftest import make_event
 
     event = make_event(world["coach"], title="Library matrix event")
-    return events.add_resource(world["coach"], event, kind="slides", title="Slides",
-                               url="https://files.example.org/slides.pdf").id
+    return events.add_resource(
+        world["coach"],
+        event,
+        kind="slides",
+        title="Slides",
+        url="https://files.example.org/slides.pdf",
+    ).id
 
 
-MAKERS = {"pub": _pub, "priv": _priv, "collection": _collection, "post": _post,
-          "material": _material, "v1": lambda world, values: 1}
+MAKERS = {
+    "pub": _pub,
+    "priv": _priv,
+    "collection": _collection,
+    "post": _post,
+    "material": _material,
+    "v1": lambda world, values: 1,
+}
 
 
 class _Made(dict):

@@ -24,12 +24,19 @@ def _zip_bomb() -> bytes:
 
 BAD_FILES = [
     ("exe renamed .pdf", "budget.pdf", b"MZ\x90\x00\x03" + b"\0" * 200, "not a PDF"),
-    ("svg with script", "logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>'
-     b"alert(1)</script></svg>", "cannot be shared"),
-    ("html with script", "page.html", b"<html><script>alert(1)</script></html>",
-     "cannot be shared"),
-    ("html renamed .txt", "notes.txt", b"<!doctype html><script>alert(1)</script>",
-     "markup"),
+    (
+        "svg with script",
+        "logo.svg",
+        b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+        "cannot be shared",
+    ),
+    (
+        "html with script",
+        "page.html",
+        b"<html><script>alert(1)</script></html>",
+        "cannot be shared",
+    ),
+    ("html renamed .txt", "notes.txt", b"<!doctype html><script>alert(1)</script>", "markup"),
     ("zip bomb", "standards.docx", None, "zip bomb"),
     ("path in the name", "../../etc/flyer.pdf", make_pdf(), "folder path"),
     ("control character in the name", "fly\x1ber.pdf", make_pdf(), "control characters"),
@@ -45,8 +52,14 @@ def member_client(app, world):
 
 
 def _form(name: str, data: bytes, **overrides) -> dict:
-    return {"title": "Recruitment flyer", "type": "template", "visibility": "community",
-            "summary": "", "file": (io.BytesIO(data), name), **overrides}
+    return {
+        "title": "Recruitment flyer",
+        "type": "template",
+        "visibility": "community",
+        "summary": "",
+        "file": (io.BytesIO(data), name),
+        **overrides,
+    }
 
 
 def _nothing_stored(db, storage) -> None:
@@ -56,30 +69,40 @@ def _nothing_stored(db, storage) -> None:
     assert storage.files() == [], "a file was left behind on disk"
 
 
-@pytest.mark.parametrize(("case", "name", "data", "message"), BAD_FILES,
-                         ids=[c[0] for c in BAD_FILES])
-def test_a_bad_file_is_refused_and_nothing_is_left(member_client, db, library_storage, case,
-                                                    name, data, message):
+@pytest.mark.parametrize(
+    ("case", "name", "data", "message"), BAD_FILES, ids=[c[0] for c in BAD_FILES]
+)
+def test_a_bad_file_is_refused_and_nothing_is_left(
+    member_client, db, library_storage, case, name, data, message
+):
     data = _zip_bomb() if data is None else data
-    response = post_form(member_client, "/library/resources/new", _form(name, data),
-                         token_from="/library/resources/new",
-                         content_type="multipart/form-data")
+    response = post_form(
+        member_client,
+        "/library/resources/new",
+        _form(name, data),
+        token_from="/library/resources/new",
+        content_type="multipart/form-data",
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400, page[:500]
     assert message in page and 'id="error-summary"' in page
     _nothing_stored(db, library_storage)
 
 
-def test_a_file_over_the_limit_is_refused_with_a_clear_page(app, member_client, db,
-                                                            library_storage):
+def test_a_file_over_the_limit_is_refused_with_a_clear_page(
+    app, member_client, db, library_storage
+):
     saved = app.config["LIBRARY_MAX_UPLOAD_BYTES"]
     app.config["LIBRARY_MAX_UPLOAD_BYTES"] = 2000
     try:
         # Over the library limit but under the request limit: the service refuses it.
-        response = post_form(member_client, "/library/resources/new",
-                             _form("big.pdf", make_pdf() + b"%" * 2000),
-                             token_from="/library/resources/new",
-                             content_type="multipart/form-data")
+        response = post_form(
+            member_client,
+            "/library/resources/new",
+            _form("big.pdf", make_pdf() + b"%" * 2000),
+            token_from="/library/resources/new",
+            content_type="multipart/form-data",
+        )
         assert response.status_code == 413
         assert "larger than the 1 KB limit" in response.get_data(as_text=True)
         # Over the request limit: refused before anything is read. (The body is built in
@@ -89,13 +112,20 @@ def test_a_file_over_the_limit_is_refused_with_a_clear_page(app, member_client, 
 
         from tests.conftest import csrf_token
 
-        values = _form("big.pdf", b"", file=FileStorage(
-            io.BytesIO(b"%PDF-" + b"0" * (1024 * 1024 + 8000)), filename="big.pdf"))
+        values = _form(
+            "big.pdf",
+            b"",
+            file=FileStorage(
+                io.BytesIO(b"%PDF-" + b"0" * (1024 * 1024 + 8000)), filename="big.pdf"
+            ),
+        )
         values["csrf_token"] = csrf_token(member_client, "/library/resources/new")
         boundary, body = encode_multipart(values)
         response = member_client.post(
-            "/library/resources/new", data=body,
-            content_type=f"multipart/form-data; boundary={boundary}")
+            "/library/resources/new",
+            data=body,
+            content_type=f"multipart/form-data; boundary={boundary}",
+        )
         assert response.status_code == 413, response.get_data(as_text=True)[-1500:]
         assert "larger than the 1 KB limit" in response.get_data(as_text=True)
     finally:
@@ -103,14 +133,28 @@ def test_a_file_over_the_limit_is_refused_with_a_clear_page(app, member_client, 
     _nothing_stored(db, library_storage)
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "JaVaScRiPt:alert(1)",
-                                 "data:text/html,<script>alert(1)</script>",
-                                 "https://exa mple.org", "//example.org/x"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "https://exa mple.org",
+        "//example.org/x",
+    ],
+)
 def test_a_link_that_is_not_http_is_refused(member_client, db, library_storage, url):
-    response = post_form(member_client, "/library/resources/new",
-                         {"title": "Agency directory", "type": "link",
-                          "visibility": "community", "external_url": url},
-                         token_from="/library/resources/new")
+    response = post_form(
+        member_client,
+        "/library/resources/new",
+        {
+            "title": "Agency directory",
+            "type": "link",
+            "visibility": "community",
+            "external_url": url,
+        },
+        token_from="/library/resources/new",
+    )
     assert response.status_code == 400
     assert "starting with http:// or https://" in response.get_data(as_text=True)
     _nothing_stored(db, library_storage)
@@ -125,29 +169,48 @@ def test_api_refuses_the_same_and_leaves_nothing(app, world, db, library_storage
     import base64
 
     exe = base64.b64encode(b"MZ\x90\x00" + b"\0" * 100).decode()
-    response = client.post("/api/v1/library/resources", headers=headers, json={
-        "title": "Budget", "type": "template", "file": {"name": "budget.pdf",
-                                                        "content_base64": exe}})
+    response = client.post(
+        "/api/v1/library/resources",
+        headers=headers,
+        json={
+            "title": "Budget",
+            "type": "template",
+            "file": {"name": "budget.pdf", "content_base64": exe},
+        },
+    )
     assert response.status_code == 400
     assert "not a PDF" in response.get_json()["error"]["message"]
-    response = client.post("/api/v1/library/resources", headers=headers, json={
-        "title": "Agency directory", "type": "link", "external_url": "javascript:alert(1)"})
+    response = client.post(
+        "/api/v1/library/resources",
+        headers=headers,
+        json={"title": "Agency directory", "type": "link", "external_url": "javascript:alert(1)"},
+    )
     assert response.status_code == 400
     assert response.get_json()["error"]["details"] == {
-        "external_url": ["Give a web address starting with http:// or https://."]}
+        "external_url": ["Give a web address starting with http:// or https://."]
+    }
     saved = app.config["LIBRARY_MAX_UPLOAD_BYTES"]
     app.config["LIBRARY_MAX_UPLOAD_BYTES"] = 1000
     try:
         big = base64.b64encode(make_pdf() + b"%" * 1000).decode()
-        response = client.post("/api/v1/library/resources", headers=headers, json={
-            "title": "Budget", "type": "template",
-            "file": {"name": "budget.pdf", "content_base64": big}})
+        response = client.post(
+            "/api/v1/library/resources",
+            headers=headers,
+            json={
+                "title": "Budget",
+                "type": "template",
+                "file": {"name": "budget.pdf", "content_base64": big},
+            },
+        )
         assert response.status_code == 413
         assert response.get_json()["error"]["code"] == "too_large"
         # Past the request limit: refused before the body is read, in the API's format.
-        response = client.post("/api/v1/library/resources", headers=headers,
-                               data=b"{" + b" " * (1024 * 1024 + 4000) + b"}",
-                               content_type="application/json")
+        response = client.post(
+            "/api/v1/library/resources",
+            headers=headers,
+            data=b"{" + b" " * (1024 * 1024 + 4000) + b"}",
+            content_type="application/json",
+        )
         assert response.status_code == 413
         assert "Nothing was saved" in response.get_json()["error"]["message"]
     finally:
@@ -170,17 +233,23 @@ def test_a_failed_commit_leaves_no_file(app, world, db, library_storage, monkeyp
     _nothing_stored(db, library_storage)
 
 
-def test_a_new_version_keeps_the_old_one_and_a_bad_one_changes_nothing(app, world, db,
-                                                                       library_storage):
+def test_a_new_version_keeps_the_old_one_and_a_bad_one_changes_nothing(
+    app, world, db, library_storage
+):
     from cop.library import services
 
     resource = share(world["member"], file=("mou.docx", make_docx()))
-    services.add_version(world["member"], resource, services.Upload(
-        "mou-v2.pdf", io.BytesIO(make_pdf("Second version"))), "Signed copy")
+    services.add_version(
+        world["member"],
+        resource,
+        services.Upload("mou-v2.pdf", io.BytesIO(make_pdf("Second version"))),
+        "Signed copy",
+    )
     assert [v.number for v in resource.versions] == [2, 1]
     assert len(library_storage.files()) == 2
     with pytest.raises(services.ServiceError):
-        services.add_version(world["member"], resource, services.Upload(
-            "mou-v3.pdf", io.BytesIO(b"MZ" + b"\0" * 50)))
+        services.add_version(
+            world["member"], resource, services.Upload("mou-v3.pdf", io.BytesIO(b"MZ" + b"\0" * 50))
+        )
     db.session.expire_all()
     assert resource.version_count == 2 and len(library_storage.files()) == 2

@@ -16,10 +16,13 @@ PDF = make_pdf("Solar installer recruitment checklist")
 
 
 def _share(client, **fields):
-    data = {"summary": "", "type": "template", "csrf_token": csrf_token(
-        client, "/library/resources/new"), **fields}
-    response = client.post("/library/resources/new", data=data,
-                           content_type="multipart/form-data")
+    data = {
+        "summary": "",
+        "type": "template",
+        "csrf_token": csrf_token(client, "/library/resources/new"),
+        **fields,
+    }
+    response = client.post("/library/resources/new", data=data, content_type="multipart/form-data")
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     return int(response.headers["Location"].rsplit("/", 1)[1])
 
@@ -28,15 +31,34 @@ def test_share_find_download_and_promote(app, world, db, fresh):
     member = app.test_client()
     login(member, world["member"])
     alpha = str(world["alpha"].id)
-    private_id = _share(member, title="Employer MOU template", visibility="coalition",
-                        coalition_id=alpha, sectors=["broadband"], states=["OH"],
-                        file=(io.BytesIO(make_docx()), "Modèle MOU «v1».docx"))
-    public_id = _share(member, title="Pre-apprenticeship flyer template", visibility="public",
-                       coalition_id=alpha, sectors=["broadband"], states=["OH", "MI"],
-                       populations=["rural", "women"], program_area="recruitment",
-                       file=(io.BytesIO(PDF), "flyer.pdf"))
-    share(world["other_member"], title="Texas solar flyer", visibility="public",
-          sectors=["renewable-energy"], states=["TX"], file=("tx.pdf", make_pdf()))
+    private_id = _share(
+        member,
+        title="Employer MOU template",
+        visibility="coalition",
+        coalition_id=alpha,
+        sectors=["broadband"],
+        states=["OH"],
+        file=(io.BytesIO(make_docx()), "Modèle MOU «v1».docx"),
+    )
+    public_id = _share(
+        member,
+        title="Pre-apprenticeship flyer template",
+        visibility="public",
+        coalition_id=alpha,
+        sectors=["broadband"],
+        states=["OH", "MI"],
+        populations=["rural", "women"],
+        program_area="recruitment",
+        file=(io.BytesIO(PDF), "flyer.pdf"),
+    )
+    share(
+        world["other_member"],
+        title="Texas solar flyer",
+        visibility="public",
+        sectors=["renewable-energy"],
+        states=["TX"],
+        file=("tx.pdf", make_pdf()),
+    )
 
     # A visitor without an account filters on sector and state.
     visitor = app.test_client()
@@ -48,7 +70,8 @@ def test_share_find_download_and_promote(app, world, db, fresh):
     assert re.search(r"Broadband <span class=\"cop-lib-count\">\(1\)", page)
     # The words of the PDF are searchable too.
     assert "Pre-apprenticeship flyer template" in visitor.get(
-        "/library/browse?q=installer+checklist").get_data(as_text=True)
+        "/library/browse?q=installer+checklist"
+    ).get_data(as_text=True)
     download = visitor.get(f"/library/resources/{public_id}/download")
     assert download.status_code == 200 and download.data == PDF
     assert download.headers["Content-Type"] == "application/pdf"
@@ -74,25 +97,44 @@ def test_share_find_download_and_promote(app, world, db, fresh):
     from tests.forums.helpers import category
 
     forums.ensure_default_categories()
-    thread = forums.create_thread(world["lead"], category("general"), kind="question",
-                                  title="Electrical pre-apprenticeship curricula?",
-                                  body="Which curriculum do you use?")
+    thread = forums.create_thread(
+        world["lead"],
+        category("general"),
+        kind="question",
+        title="Electrical pre-apprenticeship curricula?",
+        body="Which curriculum do you use?",
+    )
     answer = forums.reply(world["other_member"], thread, body="We use the **MC3** curriculum.")
     coach = app.test_client()
     login(coach, world["coach"])
-    response = post_form(coach, "/library/collections/new", {
-        "title": "Starting an electrical pre-apprenticeship", "description": "Where to begin."},
-        token_from="/library/collections/new")
+    response = post_form(
+        coach,
+        "/library/collections/new",
+        {"title": "Starting an electrical pre-apprenticeship", "description": "Where to begin."},
+        token_from="/library/collections/new",
+    )
     assert response.status_code == 303
     collection_id = int(response.headers["Location"].rsplit("/", 1)[1])
     form = coach.get(f"/library/promote/posts/{answer.id}").get_data(as_text=True)
     assert "Answer: Electrical pre-apprenticeship curricula?" in form
-    assert coach.get(f"/forums/t/{thread.id}").get_data(as_text=True).count(
-        f"/library/promote/posts/{answer.id}") == 1
-    response = post_form(coach, f"/library/promote/posts/{answer.id}", {
-        "title": "Answer: Electrical pre-apprenticeship curricula?", "type": "curriculum",
-        "summary": "We use the **MC3** curriculum.", "visibility": "public",
-        "collection_id": str(collection_id)}, token_from="/library/")
+    assert (
+        coach.get(f"/forums/t/{thread.id}")
+        .get_data(as_text=True)
+        .count(f"/library/promote/posts/{answer.id}")
+        == 1
+    )
+    response = post_form(
+        coach,
+        f"/library/promote/posts/{answer.id}",
+        {
+            "title": "Answer: Electrical pre-apprenticeship curricula?",
+            "type": "curriculum",
+            "summary": "We use the **MC3** curriculum.",
+            "visibility": "public",
+            "collection_id": str(collection_id),
+        },
+        token_from="/library/",
+    )
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     fresh()
     promoted = db.session.get(Resource, int(response.headers["Location"].rsplit("/", 1)[1]))
@@ -114,16 +156,28 @@ def test_promoting_from_a_coalition_space_stays_private(app, world, fresh):
     from tests.forums.helpers import category
 
     forums.ensure_default_categories()
-    thread = forums.create_thread(world["member"], category("coalition-alpha"),
-                                  title="Our employer MOU", body="Draft attached.")
+    thread = forums.create_thread(
+        world["member"],
+        category("coalition-alpha"),
+        title="Our employer MOU",
+        body="Draft attached.",
+    )
     member = app.test_client()
     login(member, world["member"])
     form = member.get(f"/library/promote/posts/{forums_post_id(thread)}")
     page = form.get_data(as_text=True)
     assert 'value="public"' not in page and 'value="community"' not in page
-    response = post_form(member, f"/library/promote/posts/{forums_post_id(thread)}", {
-        "title": "Our employer MOU", "type": "template", "visibility": "public",
-        "summary": "Draft"}, token_from="/library/")
+    response = post_form(
+        member,
+        f"/library/promote/posts/{forums_post_id(thread)}",
+        {
+            "title": "Our employer MOU",
+            "type": "template",
+            "visibility": "public",
+            "summary": "Draft",
+        },
+        token_from="/library/",
+    )
     assert response.status_code == 400
 
 
@@ -135,9 +189,16 @@ def forums_post_id(thread) -> int:
 
 def test_browse_page_runs_a_bounded_number_of_queries(app, world, count_queries):
     for n in range(3):
-        share(world["member"], title=f"Guide {n}", visibility="public",
-              coalition=world["alpha"], sectors=["broadband"], states=["OH"],
-              populations=["rural"], file=("g.pdf", make_pdf()))
+        share(
+            world["member"],
+            title=f"Guide {n}",
+            visibility="public",
+            coalition=world["alpha"],
+            sectors=["broadband"],
+            states=["OH"],
+            populations=["rural"],
+            file=("g.pdf", make_pdf()),
+        )
     client = app.test_client()
     login(client, world["member"])
 
@@ -148,9 +209,15 @@ def test_browse_page_runs_a_bounded_number_of_queries(app, world, count_queries)
 
     few = run()
     for n in range(3, 15):
-        share(world["member"], title=f"Guide {n}", visibility="public",
-              coalition=world["alpha"], sectors=["broadband"], states=["OH", "MI"],
-              populations=["rural", "women"])
+        share(
+            world["member"],
+            title=f"Guide {n}",
+            visibility="public",
+            coalition=world["alpha"],
+            sectors=["broadband"],
+            states=["OH", "MI"],
+            populations=["rural", "women"],
+        )
     assert run() == few, "the browse page runs more queries as resources grow"
     assert few <= 20
 
@@ -160,23 +227,40 @@ def test_an_event_material_is_promoted_in_one_step(app, world, db, fresh):
     from tests.events.conftest import make_event
 
     event = make_event(world["coach"], title="Offshore wind peer session")
-    material = events.add_resource(world["coach"], event, kind="recording", title="Recording",
-                                   url="https://video.example.org/offshore-wind")
+    material = events.add_resource(
+        world["coach"],
+        event,
+        kind="recording",
+        title="Recording",
+        url="https://video.example.org/offshore-wind",
+    )
     member = app.test_client()
     login(member, world["member"])
     assert f"/library/promote/event-materials/{material.id}" in member.get(
-        f"/events/{event.id}").get_data(as_text=True)
+        f"/events/{event.id}"
+    ).get_data(as_text=True)
     form = member.get(f"/library/promote/event-materials/{material.id}").get_data(as_text=True)
     assert 'value="https://video.example.org/offshore-wind"' in form
-    response = post_form(member, f"/library/promote/event-materials/{material.id}", {
-        "title": "Offshore wind peer session (recording)", "type": "recording",
-        "external_url": "https://video.example.org/offshore-wind", "visibility": "community",
-        "summary": "The recording."}, token_from="/library/")
+    response = post_form(
+        member,
+        f"/library/promote/event-materials/{material.id}",
+        {
+            "title": "Offshore wind peer session (recording)",
+            "type": "recording",
+            "external_url": "https://video.example.org/offshore-wind",
+            "visibility": "community",
+            "summary": "The recording.",
+        },
+        token_from="/library/",
+    )
     assert response.status_code == 303, response.get_data(as_text=True)[:1500]
     fresh()
     made = db.session.query(Resource).one()
-    assert (made.origin_kind, made.origin_id, made.type) == ("event_resource", material.id,
-                                                              "recording")
+    assert (made.origin_kind, made.origin_id, made.type) == (
+        "event_resource",
+        material.id,
+        "recording",
+    )
     assert made.origin_path == f"/events/{event.id}#resources"
     redirect = member.get(f"/library/resources/{made.id}/download")
     assert redirect.status_code == 303

@@ -83,7 +83,8 @@ def token_for(app):
 
     def _make(user):
         response = app.test_client().post(
-            "/api/v1/tokens", json={"email": user.email, "password": PASSWORD, "name": "test"})
+            "/api/v1/tokens", json={"email": user.email, "password": PASSWORD, "name": "test"}
+        )
         assert response.status_code == 201, response.get_json()
         return response.get_json()["token"]
 

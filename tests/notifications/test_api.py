@@ -24,11 +24,16 @@ def api(app, token_for):
     return _for
 
 
-@pytest.mark.parametrize("method,path", [
-    ("get", "/api/v1/notifications"), ("get", "/api/v1/notifications/unread-count"),
-    ("post", "/api/v1/notifications/read"), ("get", "/api/v1/me/preferences"),
-    ("put", "/api/v1/me/preferences"),
-])
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("get", "/api/v1/notifications"),
+        ("get", "/api/v1/notifications/unread-count"),
+        ("post", "/api/v1/notifications/read"),
+        ("get", "/api/v1/me/preferences"),
+        ("put", "/api/v1/me/preferences"),
+    ],
+)
 def test_authentication_required(client, method, path):
     kwargs = {"json": {}} if method in ("post", "put") else {}
     response = getattr(client, method)(path, **kwargs)
@@ -42,8 +47,7 @@ def test_authentication_required(client, method, path):
 
 def test_list_newest_first_with_cursor_and_unread_filter(app, world, api):
     member, coach = world["member"], world["coach"]
-    items = [mention(member, coach, text=f"Mention {i}", excerpt=f"Excerpt {i}")
-             for i in range(3)]
+    items = [mention(member, coach, text=f"Mention {i}", excerpt=f"Excerpt {i}") for i in range(3)]
     services.mark_read(member, [items[0].id])
     call = api(member)
     body = call("get", "/api/v1/notifications?limit=2").get_json()
@@ -82,9 +86,12 @@ def test_mark_read_some_or_all(app, world, api):
     assert response.status_code == 200
     assert response.get_json() == {"marked": 1, "unread_count": 2}
     assert api(world["lead"])("get", "/api/v1/notifications/unread-count").get_json() == {
-        "unread_count": 1}
+        "unread_count": 1
+    }
     assert call("post", "/api/v1/notifications/read", json={"all": True}).get_json() == {
-        "marked": 2, "unread_count": 0}
+        "marked": 2,
+        "unread_count": 0,
+    }
 
 
 def test_mark_read_with_a_session_cookie_needs_the_csrf_header(app, world, client_for):
@@ -94,8 +101,9 @@ def test_mark_read_with_a_session_cookie_needs_the_csrf_header(app, world, clien
     from tests.conftest import csrf_token
 
     token = csrf_token(client, "/notifications")
-    response = client.post("/api/v1/notifications/read", json={"all": True},
-                           headers={"X-CSRFToken": token})
+    response = client.post(
+        "/api/v1/notifications/read", json={"all": True}, headers={"X-CSRFToken": token}
+    )
     assert response.status_code == 200 and response.get_json()["marked"] == 1
 
 
@@ -113,9 +121,15 @@ def test_get_and_put_preferences(app, world, api):
     assert body["timezone"] == member.timezone
     assert body["deliveries"] == ["off", "in_app", "email", "daily", "weekly"]
 
-    response = call("put", "/api/v1/me/preferences",
-                    json={"kinds": {"followed_post": "daily", "mention": "off"},
-                          "digest_hour": 6, "weekly_day": 2})
+    response = call(
+        "put",
+        "/api/v1/me/preferences",
+        json={
+            "kinds": {"followed_post": "daily", "mention": "off"},
+            "digest_hour": 6,
+            "weekly_day": 2,
+        },
+    )
     assert response.status_code == 200
     body = response.get_json()
     kinds = {k["key"]: k["delivery"] for k in body["kinds"]}
@@ -125,12 +139,15 @@ def test_get_and_put_preferences(app, world, api):
     assert services.preferences_of(member)["mention"] == Delivery.OFF
 
 
-@pytest.mark.parametrize("payload,field", [
-    ({"kinds": {"no_such_kind": "email"}}, "kinds"),
-    ({"kinds": {"mention": "carrier-pigeon"}}, "kinds"),
-    ({"digest_hour": 24}, "digest_hour"),
-    ({"weekly_day": 7}, "weekly_day"),
-])
+@pytest.mark.parametrize(
+    "payload,field",
+    [
+        ({"kinds": {"no_such_kind": "email"}}, "kinds"),
+        ({"kinds": {"mention": "carrier-pigeon"}}, "kinds"),
+        ({"digest_hour": 24}, "digest_hour"),
+        ({"weekly_day": 7}, "weekly_day"),
+    ],
+)
 def test_put_preferences_rejects_bad_input(app, world, api, payload, field):
     response = api(world["member"])("put", "/api/v1/me/preferences", json=payload)
     assert response.status_code == 422

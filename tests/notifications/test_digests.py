@@ -29,8 +29,10 @@ def _set_up_daily(user, token_for, app, *, hour=7, tz=CHI):
     user.timezone = tz
     db.session.commit()
     response = app.test_client().put(
-        "/api/v1/me/preferences", headers={"Authorization": f"Bearer {token_for(user)}"},
-        json={"kinds": {"followed_post": "daily", "mention": "daily"}, "digest_hour": hour})
+        "/api/v1/me/preferences",
+        headers={"Authorization": f"Bearer {token_for(user)}"},
+        json={"kinds": {"followed_post": "daily", "mention": "daily"}, "digest_hour": hour},
+    )
     assert response.status_code == 200, response.get_json()
 
 
@@ -38,14 +40,18 @@ def _post(user, actor, text, when, kind="followed_post"):
     return _at_time(mention(user, actor, text=text, kind=kind), when)
 
 
-def test_daily_digest_arrives_once_in_the_users_morning(app, world, smtp_server, token_for,
-                                                        fresh):
+def test_daily_digest_arrives_once_in_the_users_morning(app, world, smtp_server, token_for, fresh):
     member, coach, lead = world["member"], world["coach"], world["lead"]
     _set_up_daily(member, token_for, app)
     _post(member, coach, "New post in “Employer engagement”", at("2026-03-02 10:00", CHI))
     _post(member, lead, "New post in “Supportive services”", at("2026-03-02 16:00", CHI))
-    _post(member, coach, "Dana mentioned you in “Wraparound”", at("2026-03-02 18:00", CHI),
-          kind="mention")
+    _post(
+        member,
+        coach,
+        "Dana mentioned you in “Wraparound”",
+        at("2026-03-02 18:00", CHI),
+        kind="mention",
+    )
     # Not in the digest: an in-app-only kind, and something already read.
     _post(member, coach, "An event changed", at("2026-03-02 11:00", CHI), kind="event_changed")
     read = _post(member, coach, "Already seen", at("2026-03-02 12:00", CHI))
@@ -77,7 +83,9 @@ def test_daily_digest_arrives_once_in_the_users_morning(app, world, smtp_server,
     fresh()
     runs = db.session.execute(sa.select(DigestRun).order_by(DigestRun.id)).scalars().all()
     assert [(r.period_key, r.item_count, r.email_id is not None) for r in runs] == [
-        ("2026-03-03", 3, True), ("2026-03-04", 0, False)]
+        ("2026-03-03", 3, True),
+        ("2026-03-04", 0, False),
+    ]
 
     # The day after: only what is new since the last digest.
     _post(member, lead, "New post in “Apprenticeship”", at("2026-03-04 12:00", CHI))
@@ -101,8 +109,9 @@ def test_weekly_digest_on_the_chosen_day_and_hour(app, world, smtp_server, fresh
     member, coach = world["member"], world["coach"]
     member.timezone = LA
     db.session.commit()
-    services.update_preferences(member, member, deliveries={"followed_post": "weekly"},
-                                digest_hour=9, weekly_day=4)  # Fridays at 9:00
+    services.update_preferences(
+        member, member, deliveries={"followed_post": "weekly"}, digest_hour=9, weekly_day=4
+    )  # Fridays at 9:00
     _post(member, coach, "Monday post", at("2026-03-02 10:00", LA))
     _post(member, coach, "Wednesday post", at("2026-03-04 10:00", LA))
 
@@ -148,8 +157,7 @@ def test_two_runners_send_a_digest_once(app, world, smtp_server, token_for):
     assert len(smtp_server.messages) == 1
 
 
-def test_digest_unsubscribe_link_stops_the_daily_digest(app, world, smtp_server, token_for,
-                                                         fresh):
+def test_digest_unsubscribe_link_stops_the_daily_digest(app, world, smtp_server, token_for, fresh):
     member = world["member"]
     _set_up_daily(member, token_for, app)
     _post(member, world["coach"], "A post", at("2026-03-02 10:00", CHI))
@@ -167,8 +175,7 @@ def test_digest_unsubscribe_link_stops_the_daily_digest(app, world, smtp_server,
 def test_html_in_digest_items_is_escaped(app, world, smtp_server, token_for):
     member = world["member"]
     _set_up_daily(member, token_for, app)
-    _post(member, world["coach"], "New post in “<script>x()</script>”",
-          at("2026-03-02 10:00", CHI))
+    _post(member, world["coach"], "New post in “<script>x()</script>”", at("2026-03-02 10:00", CHI))
     jobs.run_once(app, at("2026-03-03 07:05", CHI))
     [msg] = smtp_server.messages
     assert "<script>" not in smtp_server.html(msg)
@@ -179,10 +186,14 @@ def test_due_periods_follow_the_local_clock():
     # 2026-03-08: US daylight saving starts; 8:00 in New York is 12:00 UTC (was 13:00).
     assert due_periods("America/New_York", 8, 6, at("2026-03-08 11:59")) == []
     assert due_periods("America/New_York", 8, 6, at("2026-03-08 12:00")) == [
-        (Delivery.DAILY, "2026-03-08"), (Delivery.WEEKLY, "2026-W10")]
+        (Delivery.DAILY, "2026-03-08"),
+        (Delivery.WEEKLY, "2026-W10"),
+    ]
     # Honolulu is 10 hours behind UTC: still the day before there.
     assert due_periods("Pacific/Honolulu", 8, 6, at("2026-03-09 03:00")) == [
-        (Delivery.DAILY, "2026-03-08"), (Delivery.WEEKLY, "2026-W10")]
+        (Delivery.DAILY, "2026-03-08"),
+        (Delivery.WEEKLY, "2026-W10"),
+    ]
     # A weekly digest missed on its day (no runner up) goes out later that ISO week.
     assert due_periods("UTC", 8, 0, at("2026-03-04 07:00")) == [(Delivery.WEEKLY, "2026-W10")]
 

@@ -122,9 +122,12 @@ def test_html_in_a_name_and_a_subject_is_escaped(app, world, smtp_server, db):
     coach = world["coach"]
     coach.name = '<img src=x onerror="alert(1)">Eve'
     db.session.commit()
-    mention(world["member"], coach,
-            text=f'{coach.name} mentioned you in “<script>alert(2)</script>”',
-            excerpt="<b>bold?</b>")
+    mention(
+        world["member"],
+        coach,
+        text=f"{coach.name} mentioned you in “<script>alert(2)</script>”",
+        excerpt="<b>bold?</b>",
+    )
     jobs.run_once(app)
     [msg] = smtp_server.messages
     html, text = smtp_server.html(msg), smtp_server.text(msg)
@@ -146,8 +149,7 @@ def test_a_recipient_without_an_address_does_not_break_the_caller(app, world, sm
     assert smtp_server.messages == []
 
 
-def test_notify_in_a_request_with_a_broken_smtp_server(app, world, mail_config, closed_port,
-                                                       fresh):
+def test_notify_in_a_request_with_a_broken_smtp_server(app, world, mail_config, closed_port, fresh):
     """Sending never happens in the request: a down SMTP server cannot break it."""
     mail_config(MAIL_SERVER="127.0.0.1", MAIL_PORT=closed_port)
     with app.test_request_context("/forums/threads/7/reply", method="POST"):
@@ -157,12 +159,14 @@ def test_notify_in_a_request_with_a_broken_smtp_server(app, world, mail_config, 
     assert email.status == "pending" and email.attempts == 0
 
 
-def test_test_email_request_with_a_broken_smtp_server(app, world, mail_config, closed_port,
-                                                      client_for, fresh):
+def test_test_email_request_with_a_broken_smtp_server(
+    app, world, mail_config, closed_port, client_for, fresh
+):
     mail_config(MAIL_SERVER="127.0.0.1", MAIL_PORT=closed_port)
     client = client_for(world["member"])
-    response = client.post("/notifications/preferences/test-email",
-                           data={"csrf_token": _csrf(client)})
+    response = client.post(
+        "/notifications/preferences/test-email", data={"csrf_token": _csrf(client)}
+    )
     assert response.status_code in (302, 303)
     fresh()
     [email] = _emails()
@@ -175,9 +179,9 @@ def _csrf(client):
     return csrf_token(client, "/notifications/preferences")
 
 
-def test_failed_sends_are_retried_with_backoff_then_marked_failed(app, world, mail_config,
-                                                                  closed_port, smtp_server,
-                                                                  fresh, caplog):
+def test_failed_sends_are_retried_with_backoff_then_marked_failed(
+    app, world, mail_config, closed_port, smtp_server, fresh, caplog
+):
     mail_config(MAIL_PORT=closed_port, MAIL_MAX_ATTEMPTS=3, MAIL_RETRY_BASE_SECONDS=60)
     mention(world["member"], world["coach"])
     now = utcnow()
@@ -201,7 +205,13 @@ def test_failed_sends_are_retried_with_backoff_then_marked_failed(app, world, ma
     assert (email.status, email.attempts) == ("failed", 3)
     assert "FAILED for good" in caplog.text
     assert jobs.run_once(app, now + timedelta(days=1)) == {
-        "reminders": 0, "periodic": 0, "digests": 0, "sent": 0, "retry": 0, "failed": 0}
+        "reminders": 0,
+        "periodic": 0,
+        "digests": 0,
+        "sent": 0,
+        "retry": 0,
+        "failed": 0,
+    }
 
     # Never lost: the admin sees it and queues it again once the server is back.
     mail_config(MAIL_PORT=smtp_server.port)
@@ -211,8 +221,12 @@ def test_failed_sends_are_retried_with_backoff_then_marked_failed(app, world, ma
     login(admin, world["admin"])
     page = admin.get("/notifications/outbox").get_data(as_text=True)
     assert world["member"].email in page and "ConnectionRefusedError" in page
-    assert post_form(admin, "/notifications/outbox/retry",
-                     token_from="/notifications/outbox").status_code == 303
+    assert (
+        post_form(
+            admin, "/notifications/outbox/retry", token_from="/notifications/outbox"
+        ).status_code
+        == 303
+    )
     assert jobs.run_once(app)["sent"] == 1
     assert len(smtp_server.to(world["member"].email)) == 1
 
@@ -250,8 +264,9 @@ def test_a_slow_runner_that_lost_its_claim_does_not_send_again(app, world, smtp_
     assert len(smtp_server.messages) == 1
 
 
-def test_sent_emails_are_purged_after_the_retention_period(app, world, smtp_server, fresh,
-                                                           mail_config):
+def test_sent_emails_are_purged_after_the_retention_period(
+    app, world, smtp_server, fresh, mail_config
+):
     mail_config(MAIL_KEEP_SENT_DAYS=30)
     mention(world["member"], world["coach"])
     now = utcnow()
@@ -319,8 +334,11 @@ def test_no_mail_server_writes_the_email_to_the_log(app, world, caplog, fresh):
 
 def test_queue_email_is_the_path_for_foundation_mail(app, smtp_server):
     """Password reset and invitations: queue in the service's transaction, sent by a job."""
-    email = queue_email("new.person@test.example.org", "Your invitation to cop",
-                        "Accept: http://127.0.0.1:5000/invitations/accept/x")
+    email = queue_email(
+        "new.person@test.example.org",
+        "Your invitation to cop",
+        "Accept: http://127.0.0.1:5000/invitations/accept/x",
+    )
     db.session.commit()
     assert email.kind is None and email.status == "pending"
     jobs.run_once(app)
@@ -337,19 +355,29 @@ def test_worker_command_once_in_process(app, world, smtp_server):
     assert len(smtp_server.messages) == 1
 
 
-def test_flask_cop_worker_once_sends_pending_mail(app, world, smtp_server, database_url,
-                                                  tmp_path):
+def test_flask_cop_worker_once_sends_pending_mail(app, world, smtp_server, database_url, tmp_path):
     """The real command, in its own process, on the same database."""
     mention(world["member"], world["coach"])
-    env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL",
-                                                            "FLASK_RUN_FROM_CLI")}
-    env.update(COP_ENV="development", DATABASE_URL=database_url,
-               COP_INSTANCE_PATH=str(tmp_path), MAIL_SERVER="127.0.0.1",
-               MAIL_PORT=str(smtp_server.port), SECRET_KEY="worker-test-key")
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL", "FLASK_RUN_FROM_CLI")
+    }
+    env.update(
+        COP_ENV="development",
+        DATABASE_URL=database_url,
+        COP_INSTANCE_PATH=str(tmp_path),
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=str(smtp_server.port),
+        SECRET_KEY="worker-test-key",
+    )
     env.pop("REDIS_URL", None)
-    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "cop", "worker",
-                           "--once"], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "cop", "worker", "--once"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "sent 1" in done.stdout
     [msg] = smtp_server.to(world["member"].email)

@@ -15,13 +15,13 @@ from cop.notifications.models import Notification, OutboundEmail, ScheduledNotif
 
 
 def _count(model, *where):
-    return db.session.execute(sa.select(sa.func.count()).select_from(model).where(*where)
-                              ).scalar_one()
+    return db.session.execute(
+        sa.select(sa.func.count()).select_from(model).where(*where)
+    ).scalar_one()
 
 
 def _notify(recipient, actor, **kw):
-    values = {"subject_type": "post", "subject_id": 1, "url": "/forums/threads/1",
-              "text": "Hello"}
+    values = {"subject_type": "post", "subject_id": 1, "url": "/forums/threads/1", "text": "Hello"}
     values.update(kw)
     return services.notify(recipient, values.pop("kind", "reply"), actor=actor, **values)
 
@@ -62,9 +62,16 @@ def test_text_is_one_line_and_bounded(app, world):
 def test_notify_many_skips_duplicates_and_people_already_notified(app, world):
     member, lead, coach, expert = world["member"], world["lead"], world["coach"], world["expert"]
     created = services.notify_many(
-        [member, lead, member, coach, expert], "followed_post", actor=coach,
-        subject_type="post", subject_id=3, url="/forums/threads/3", text="New post",
-        context=[("thread", 3)], skip_user_ids=[lead.id])
+        [member, lead, member, coach, expert],
+        "followed_post",
+        actor=coach,
+        subject_type="post",
+        subject_id=3,
+        url="/forums/threads/3",
+        text="New post",
+        context=[("thread", 3)],
+        skip_user_ids=[lead.id],
+    )
     db.session.commit()
     assert sorted(n.user_id for n in created) == sorted([member.id, expert.id])
 
@@ -84,8 +91,15 @@ def test_notify_many_reads_do_not_grow_with_recipients(app, world, count_queries
         actor = db.session.get(User, world["coach"].id)
         with count_queries() as q:
             created = services.notify_many(
-                recipients, "followed_post", actor=actor, subject_type="post", subject_id=3,
-                url="/forums/threads/3", text="New post", context=[("thread", 3)])
+                recipients,
+                "followed_post",
+                actor=actor,
+                subject_type="post",
+                subject_id=3,
+                url="/forums/threads/3",
+                text="New post",
+                context=[("thread", 3)],
+            )
             db.session.flush()
         assert len(created) == n - 1  # people[0] muted the thread
         db.session.rollback()
@@ -134,23 +148,33 @@ def test_only_you_change_your_preferences(app, world):
 def new_kind():
     """A feature registering its own kind, as events or coaching would."""
     saved = dict(KINDS)
-    kind = register_kind("library_resource", "A new resource in a collection you follow",
-                         Delivery.DAILY, "Library")
+    kind = register_kind(
+        "library_resource", "A new resource in a collection you follow", Delivery.DAILY, "Library"
+    )
     yield kind
     KINDS.clear()
     KINDS.update(saved)
 
 
-def test_a_new_feature_adds_a_kind_without_touching_the_others(app, world, new_kind,
-                                                                client_for, token_for):
+def test_a_new_feature_adds_a_kind_without_touching_the_others(
+    app, world, new_kind, client_for, token_for
+):
     member = world["member"]
     assert services.delivery_for(member, "library_resource") == Delivery.DAILY
     html = client_for(member).get("/notifications/preferences").get_data(as_text=True)
     assert "A new resource in a collection you follow" in html and ">Library<" in html
-    prefs = app.test_client().get("/api/v1/me/preferences", headers={
-        "Authorization": f"Bearer {token_for(member)}"}).get_json()
-    assert {"key": "library_resource", "label": new_kind.label, "group": "Library",
-            "default": "daily", "delivery": "daily"} in prefs["kinds"]
+    prefs = (
+        app.test_client()
+        .get("/api/v1/me/preferences", headers={"Authorization": f"Bearer {token_for(member)}"})
+        .get_json()
+    )
+    assert {
+        "key": "library_resource",
+        "label": new_kind.label,
+        "group": "Library",
+        "default": "daily",
+        "delivery": "daily",
+    } in prefs["kinds"]
     # A kind whose default is a digest makes everyone a digest candidate.
     from tests.notifications.conftest import at
 
@@ -169,17 +193,34 @@ def test_register_kind_twice_differently_is_refused(new_kind):
 def test_schedule_moves_cancels_and_expires(app, world, smtp_server):
     member = world["member"]
     now = utcnow()
-    values = {"subject_type": "event", "subject_id": 5, "url": "/events/5",
-              "text": "Your event starts in an hour"}
-    services.schedule(member, "event_reminder", at=now + timedelta(hours=1),
-                      key="event:5:reminder:1", **values)
+    values = {
+        "subject_type": "event",
+        "subject_id": 5,
+        "url": "/events/5",
+        "text": "Your event starts in an hour",
+    }
+    services.schedule(
+        member, "event_reminder", at=now + timedelta(hours=1), key="event:5:reminder:1", **values
+    )
     # The event moved: the same key, a new time.
-    services.schedule(member, "event_reminder", at=now + timedelta(hours=3),
-                      key="event:5:reminder:1", **values)
-    services.schedule(world["lead"], "event_reminder", at=now + timedelta(hours=3),
-                      key="event:5:reminder:2", **values)
-    services.schedule(world["coach"], "event_reminder", at=now + timedelta(hours=3),
-                      key="event:6:reminder:1", expires_at=now + timedelta(hours=4), **values)
+    services.schedule(
+        member, "event_reminder", at=now + timedelta(hours=3), key="event:5:reminder:1", **values
+    )
+    services.schedule(
+        world["lead"],
+        "event_reminder",
+        at=now + timedelta(hours=3),
+        key="event:5:reminder:2",
+        **values,
+    )
+    services.schedule(
+        world["coach"],
+        "event_reminder",
+        at=now + timedelta(hours=3),
+        key="event:6:reminder:1",
+        expires_at=now + timedelta(hours=4),
+        **values,
+    )
     db.session.commit()
     assert _count(ScheduledNotification) == 3
     assert jobs.run_once(app, now + timedelta(hours=2))["reminders"] == 0
@@ -189,21 +230,31 @@ def test_schedule_moves_cancels_and_expires(app, world, smtp_server):
     result = jobs.run_once(app, now + timedelta(hours=5))
     assert result["reminders"] == 1
     db.session.expire_all()
-    statuses = dict(db.session.execute(sa.select(ScheduledNotification.key,
-                                                 ScheduledNotification.status)).all())
-    assert statuses == {"event:5:reminder:1": "done", "event:5:reminder:2": "cancelled",
-                        "event:6:reminder:1": "expired"}
-    assert [n.user_id for n in db.session.execute(sa.select(Notification)).scalars()] == [
-        member.id]
+    statuses = dict(
+        db.session.execute(sa.select(ScheduledNotification.key, ScheduledNotification.status)).all()
+    )
+    assert statuses == {
+        "event:5:reminder:1": "done",
+        "event:5:reminder:2": "cancelled",
+        "event:6:reminder:1": "expired",
+    }
+    assert [n.user_id for n in db.session.execute(sa.select(Notification)).scalars()] == [member.id]
     assert len(smtp_server.messages) == 1  # event reminders: email by default
 
 
 def test_cancel_by_prefix(app, world):
     now = utcnow()
     for i, user in enumerate((world["member"], world["lead"])):
-        services.schedule(user, "action_item", at=now + timedelta(days=2),
-                          key=f"action_item:9:due:{i}", subject_type="action_item",
-                          subject_id=9, url="/coaching/items/9", text="Due Friday")
+        services.schedule(
+            user,
+            "action_item",
+            at=now + timedelta(days=2),
+            key=f"action_item:9:due:{i}",
+            subject_type="action_item",
+            subject_id=9,
+            url="/coaching/items/9",
+            text="Due Friday",
+        )
     db.session.commit()
     assert services.cancel_scheduled(prefix="action_item:9:") == 2
     with pytest.raises(ValueError):
@@ -213,8 +264,17 @@ def test_cancel_by_prefix(app, world):
 def test_scheduled_reminders_respect_mutes_at_release(app, world):
     member = world["member"]
     now = utcnow()
-    services.schedule(member, "event_reminder", at=now, key="event:7:r", subject_type="event",
-                      subject_id=7, url="/events/7", text="Soon", context=[("event", 7)])
+    services.schedule(
+        member,
+        "event_reminder",
+        at=now,
+        key="event:7:r",
+        subject_type="event",
+        subject_id=7,
+        url="/events/7",
+        text="Soon",
+        context=[("event", 7)],
+    )
     db.session.commit()
     services.set_subscription(member, "event", 7, services.MUTE)
     assert jobs.run_once(app, now + timedelta(seconds=1))["reminders"] == 0

@@ -20,8 +20,9 @@ def socket_for(app, client_for):
 
     def _make(user):
         # A fresh context per connection, as in production (Flask-Login caches the user in g).
-        sock = contextvars.Context().run(socketio.test_client, app,
-                                         flask_test_client=client_for(user))
+        sock = contextvars.Context().run(
+            socketio.test_client, app, flask_test_client=client_for(user)
+        )
         assert sock.is_connected()
         sockets.append(sock)
         return sock
@@ -33,8 +34,9 @@ def socket_for(app, client_for):
 
 
 def _counts(sock) -> list[int]:
-    return [e["args"][0]["unread"] for e in sock.get_received()
-            if e["name"] == "notifications:count"]
+    return [
+        e["args"][0]["unread"] for e in sock.get_received() if e["name"] == "notifications:count"
+    ]
 
 
 def test_the_recipient_and_only_the_recipient_gets_the_new_count(app, world, socket_for):
@@ -59,8 +61,15 @@ def test_reading_pushes_the_lower_count(app, world, socket_for):
 def test_nothing_is_pushed_before_the_commit_or_after_a_rollback(app, world, socket_for):
     member = world["member"]
     sock = socket_for(member)
-    services.notify(member, "mention", actor=world["coach"], subject_type="post", subject_id=1,
-                    url="/x", text="Hi")
+    services.notify(
+        member,
+        "mention",
+        actor=world["coach"],
+        subject_type="post",
+        subject_id=1,
+        url="/x",
+        text="Hi",
+    )
     db.session.flush()
     assert _counts(sock) == []
     db.session.rollback()
@@ -71,8 +80,15 @@ def test_nothing_is_pushed_before_the_commit_or_after_a_rollback(app, world, soc
 def test_one_push_per_user_for_a_notification_to_many(app, world, socket_for):
     member, lead, coach = world["member"], world["lead"], world["coach"]
     socks = {u.id: socket_for(u) for u in (member, lead)}
-    services.notify_many([member, lead], "followed_post", actor=coach, subject_type="post",
-                         subject_id=9, url="/forums/threads/3", text="New post")
+    services.notify_many(
+        [member, lead],
+        "followed_post",
+        actor=coach,
+        subject_type="post",
+        subject_id=9,
+        url="/forums/threads/3",
+        text="New post",
+    )
     db.session.commit()
     assert _counts(socks[member.id]) == [1] and _counts(socks[lead.id]) == [1]
 
@@ -82,14 +98,21 @@ def test_anonymous_sockets_are_refused(app):
     assert not sock.is_connected()
 
 
-def test_a_scheduled_reminder_released_by_the_job_runner_is_pushed(app, world, socket_for,
-                                                                   smtp_server):
+def test_a_scheduled_reminder_released_by_the_job_runner_is_pushed(
+    app, world, socket_for, smtp_server
+):
     member = world["member"]
     now = utcnow()
-    services.schedule(member, "event_reminder", at=now + timedelta(hours=1),
-                      key=f"event:5:reminder:user:{member.id}", subject_type="event",
-                      subject_id=5, url="/events/5",
-                      text="“Apprenticeship 101” starts in an hour")
+    services.schedule(
+        member,
+        "event_reminder",
+        at=now + timedelta(hours=1),
+        key=f"event:5:reminder:user:{member.id}",
+        subject_type="event",
+        subject_id=5,
+        url="/events/5",
+        text="“Apprenticeship 101” starts in an hour",
+    )
     db.session.commit()
     sock = socket_for(member)
     assert jobs.run_once(app, now + timedelta(minutes=59))["reminders"] == 0

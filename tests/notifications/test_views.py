@@ -34,15 +34,18 @@ def test_the_bell_shows_the_unread_count_on_every_page(app, world, client_for):
     member = world["member"]
     client = client_for(member)
     html = client.get("/").get_data(as_text=True)
-    assert _badge(html) == 0 and 'data-cop-bell-badge hidden' in html
+    assert _badge(html) == 0 and "data-cop-bell-badge hidden" in html
     _notify_many(member, world["coach"], 3)
     for path in ("/", "/coalitions/", "/profile", "/notifications/preferences"):
         html = client.get(path).get_data(as_text=True)
         assert _badge(html) == 3, path
         assert '>3</span><span class="usa-sr-only"> unread</span>' in html
         # Small screens: the Menu button carries the same count.
-        assert re.search(r'class="usa-menu-btn">Menu<span [^>]*data-cop-menu-badge>'
-                         r'<span data-cop-menu-count>3</span>', html), path
+        assert re.search(
+            r'class="usa-menu-btn">Menu<span [^>]*data-cop-menu-badge>'
+            r"<span data-cop-menu-count>3</span>",
+            html,
+        ), path
     assert 'src="/static/js/notifications.js"' in html
     assert "socket.io.min.js" in html
 
@@ -74,7 +77,7 @@ def test_list_page_query_count_does_not_grow(app, world, client_for, count_queri
         mention(member, lead if i % 2 else coach, text=f"Mention {i}")
     with count_queries() as many:
         html = client.get("/notifications").get_data(as_text=True)
-    assert html.count("/open\"") == 31
+    assert html.count('/open"') == 31
     assert many.count == few.count <= 6, many.statements
 
 
@@ -89,8 +92,9 @@ def test_list_is_grouped_by_day_newest_first(app, world, client_for):
     html = client_for(member).get("/notifications").get_data(as_text=True)
     headings = re.findall(r'<h2 id="day-\d+"[^>]*>([^<]+)</h2>', html)
     assert headings[:2] == ["Today", "Yesterday"] and len(headings) == 3
-    assert html.index("From today") < html.index("From yesterday") < html.index(
-        "From three days ago")
+    assert (
+        html.index("From today") < html.index("From yesterday") < html.index("From three days ago")
+    )
 
 
 def test_open_marks_read_and_goes_to_the_thing(app, world, client_for, fresh):
@@ -107,8 +111,15 @@ def test_open_marks_read_and_goes_to_the_thing(app, world, client_for, fresh):
 
 def test_open_never_redirects_off_site(app, world, client_for):
     member = world["member"]
-    n = services.notify(member, "mention", actor=world["coach"], subject_type="post",
-                        subject_id=1, url="https://evil.example.com/x", text="Hi")
+    n = services.notify(
+        member,
+        "mention",
+        actor=world["coach"],
+        subject_type="post",
+        subject_id=1,
+        url="https://evil.example.com/x",
+        text="Hi",
+    )
     db.session.commit()
     response = client_for(member).get(f"/notifications/{n.id}/open")
     assert response.headers["Location"] == "/notifications"
@@ -128,19 +139,28 @@ def test_mark_one_and_mark_all_read(app, world, client_for, fresh):
     first, second, third = _notify_many(member, world["coach"], 3)
     client = client_for(member)
     token = csrf_token(client, "/notifications")
-    response = client.post(f"/notifications/{first.id}/read",
-                           data={"csrf_token": token, "next": f"/notifications#n-{first.id}"})
+    response = client.post(
+        f"/notifications/{first.id}/read",
+        data={"csrf_token": token, "next": f"/notifications#n-{first.id}"},
+    )
     assert response.status_code == 303
     assert response.headers["Location"] == f"/notifications#n-{first.id}"
     assert _badge(client.get("/notifications").get_data(as_text=True)) == 2
-    response = client.post("/notifications/read-all",
-                           data={"csrf_token": token, "next": "https://evil.example.com"})
+    response = client.post(
+        "/notifications/read-all", data={"csrf_token": token, "next": "https://evil.example.com"}
+    )
     assert response.headers["Location"] == "/notifications"
     html = client.get("/notifications").get_data(as_text=True)
     assert _badge(html) == 0 and "All notifications are marked as read." in html
     fresh()
-    assert db.session.execute(sa.select(sa.func.count()).select_from(Notification).where(
-        Notification.read_at.is_(None))).scalar() == 0
+    assert (
+        db.session.execute(
+            sa.select(sa.func.count())
+            .select_from(Notification)
+            .where(Notification.read_at.is_(None))
+        ).scalar()
+        == 0
+    )
 
 
 def test_mark_all_needs_csrf(app, world, client_for):
@@ -174,14 +194,27 @@ def test_preferences_page_saves_per_kind_and_digest_time(app, world, client_for,
     client = client_for(member)
     html = client.get("/notifications/preferences").get_data(as_text=True)
     # Every registered kind has a labelled select.
-    for key in ("mention", "reply", "followed_post", "direct_message", "event_reminder",
-                "event_changed", "waitlist_promoted", "expert_request", "action_item"):
+    for key in (
+        "mention",
+        "reply",
+        "followed_post",
+        "direct_message",
+        "event_reminder",
+        "event_changed",
+        "waitlist_promoted",
+        "expert_request",
+        "action_item",
+    ):
         assert f'<label for="kind__{key}"' in html and f'id="kind__{key}"' in html
-    data = {"csrf_token": csrf_token(client, "/notifications/preferences"),
-            "digest_hour": "6", "weekly_day": "4"}
+    data = {
+        "csrf_token": csrf_token(client, "/notifications/preferences"),
+        "digest_hour": "6",
+        "weekly_day": "4",
+    }
     data.update({f"kind__{k}": v.value for k, v in services.preferences_of(member).items()})
-    data.update({"kind__mention": "daily", "kind__direct_message": "off",
-                 "kind__followed_post": "weekly"})
+    data.update(
+        {"kind__mention": "daily", "kind__direct_message": "off", "kind__followed_post": "weekly"}
+    )
     response = client.post("/notifications/preferences", data=data)
     assert response.status_code == 303
     fresh()
@@ -197,8 +230,12 @@ def test_preferences_page_saves_per_kind_and_digest_time(app, world, client_for,
 
 def test_preferences_page_rejects_unknown_values(app, world, client_for, fresh):
     client = client_for(world["member"])
-    data = {"csrf_token": csrf_token(client, "/notifications/preferences"),
-            "digest_hour": "99", "weekly_day": "0", "kind__mention": "carrier-pigeon"}
+    data = {
+        "csrf_token": csrf_token(client, "/notifications/preferences"),
+        "digest_hour": "99",
+        "weekly_day": "0",
+        "kind__mention": "carrier-pigeon",
+    }
     response = client.post("/notifications/preferences", data=data)
     assert response.status_code == 400
     assert 'role="alert"' in response.get_data(as_text=True)
@@ -209,15 +246,15 @@ def test_preferences_page_rejects_unknown_values(app, world, client_for, fresh):
 @pytest.fixture
 def thread_targets():
     saved = dict(TARGETS)
-    register_target("thread", lambda ids: {i: (f"Thread number {i}", f"/forums/threads/{i}")
-                                           for i in ids})
+    register_target(
+        "thread", lambda ids: {i: (f"Thread number {i}", f"/forums/threads/{i}") for i in ids}
+    )
     yield
     TARGETS.clear()
     TARGETS.update(saved)
 
 
-def test_follows_and_mutes_are_listed_and_removable(app, world, client_for, thread_targets,
-                                                     fresh):
+def test_follows_and_mutes_are_listed_and_removable(app, world, client_for, thread_targets, fresh):
     member = world["member"]
     services.set_subscription(member, "thread", 7, services.FOLLOW)
     services.set_subscription(member, "chat_room", 3, services.MUTE)
@@ -225,13 +262,20 @@ def test_follows_and_mutes_are_listed_and_removable(app, world, client_for, thre
     html = client.get("/notifications/preferences").get_data(as_text=True)
     assert '<a href="/forums/threads/7">Thread: Thread number 7</a>' in html
     assert "Chat room #3" in html and "Unmute" in html and "Stop following" in html
-    thread_row = html[html.index("Thread number 7"):]
+    thread_row = html[html.index("Thread number 7") :]
     sub_id = int(re.search(r"/notifications/subscriptions/(\d+)/delete", thread_row).group(1))
     other = client_for(world["lead"])
-    assert other.post(f"/notifications/subscriptions/{sub_id}/delete",
-                      data={"csrf_token": csrf_token(other, "/")}).status_code == 404
-    response = client.post(f"/notifications/subscriptions/{sub_id}/delete",
-                           data={"csrf_token": csrf_token(client, "/")})
+    assert (
+        other.post(
+            f"/notifications/subscriptions/{sub_id}/delete",
+            data={"csrf_token": csrf_token(other, "/")},
+        ).status_code
+        == 404
+    )
+    response = client.post(
+        f"/notifications/subscriptions/{sub_id}/delete",
+        data={"csrf_token": csrf_token(client, "/")},
+    )
     assert response.status_code == 303
     fresh()
     assert services.subscription_level(member, "thread", 7) is None

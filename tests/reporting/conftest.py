@@ -18,8 +18,12 @@ def quarters():
 
     period = GrantPeriod.current()
     last = period.default_as_of()
-    return {"period": period, "last": last, "prev": last.previous,
-            "current": period.clamp(period.current_quarter())}
+    return {
+        "period": period,
+        "last": last,
+        "prev": last.previous,
+        "current": period.clamp(period.current_quarter()),
+    }
 
 
 @pytest.fixture
@@ -44,12 +48,22 @@ def set_targets(coalition, values: dict[tuple[str, int], object]) -> None:
     from cop.reporting.services import set_targets as service
 
     by_slug = {m.slug: m for m in db.session.execute(sa.select(Measure)).scalars()}
-    service(None, coalition, {(by_slug[slug], period): value
-                              for (slug, period), value in values.items()})
+    service(
+        None,
+        coalition,
+        {(by_slug[slug], period): value for (slug, period), value in values.items()},
+    )
 
 
-def make_report(coalition, quarter, figures: dict[str, object] | None = None, *,
-                status: str = "draft", progress: str = "We enrolled a cohort.", actor=None):
+def make_report(
+    coalition,
+    quarter,
+    figures: dict[str, object] | None = None,
+    *,
+    status: str = "draft",
+    progress: str = "We enrolled a cohort.",
+    actor=None,
+):
     """A report in the given state, figures by measure slug, written straight to the
     database (the test's set-up, not what is tested)."""
     from cop.core.markdown import render_markdown
@@ -58,9 +72,14 @@ def make_report(coalition, quarter, figures: dict[str, object] | None = None, *,
     from cop.reporting.models import Figure, Measure, QuarterlyReport
 
     by_slug = {m.slug: m for m in db.session.execute(sa.select(Measure)).scalars()}
-    report = QuarterlyReport(coalition_id=coalition.id, year=quarter.year,
-                             quarter=quarter.number, status=status, progress=progress,
-                             progress_html=render_markdown(progress))
+    report = QuarterlyReport(
+        coalition_id=coalition.id,
+        year=quarter.year,
+        quarter=quarter.number,
+        status=status,
+        progress=progress,
+        progress_html=render_markdown(progress),
+    )
     if status != "draft":
         report.submitted_at = utcnow()
         report.submitted_by_id = actor.id if actor else None
@@ -77,7 +96,8 @@ def token_for(app, world):
 
     def _token(key: str) -> dict:
         response = app.test_client().post(
-            "/api/v1/tokens", json={"email": world[key].email, "password": PASSWORD})
+            "/api/v1/tokens", json={"email": world[key].email, "password": PASSWORD}
+        )
         assert response.status_code == 201, response.get_json()
         return {"Authorization": f"Bearer {response.get_json()['token']}"}
 

@@ -22,14 +22,41 @@ know it exists.
 
 from __future__ import annotations
 
-ROLES = ("admin", "coach", "other_coach", "lead", "member", "other_member", "expert", "guest",
-         "deactivated", "anonymous")
+ROLES = (
+    "admin",
+    "coach",
+    "other_coach",
+    "lead",
+    "member",
+    "other_member",
+    "expert",
+    "guest",
+    "deactivated",
+    "anonymous",
+)
 
 
-def _row(admin, coach, other_coach, lead, member, other_member, expert, guest, deactivated,
-         anonymous) -> dict[str, int]:
-    return dict(zip(ROLES, (admin, coach, other_coach, lead, member, other_member, expert,
-                            guest, deactivated, anonymous), strict=True))
+def _row(
+    admin, coach, other_coach, lead, member, other_member, expert, guest, deactivated, anonymous
+) -> dict[str, int]:
+    return dict(
+        zip(
+            ROLES,
+            (
+                admin,
+                coach,
+                other_coach,
+                lead,
+                member,
+                other_member,
+                expert,
+                guest,
+                deactivated,
+                anonymous,
+            ),
+            strict=True,
+        )
+    )
 
 
 # Pages. USE: everyone in the program (coaches and coalition members); SEE: alpha's reporting.
@@ -51,35 +78,45 @@ CASES: dict[str, dict[str, int]] = {
     "GET /reporting/": USE,
     "GET /reporting/?quarter={prev}&sort={measure}&dir=desc": USE,
     "GET /reporting/measures/{measure}": USE,
-    "GET /reporting/measures/no-such-measure": _row(404, 404, 404, 404, 404, 404, 404, 404,
-                                                   302, 302),
+    "GET /reporting/measures/no-such-measure": _row(
+        404, 404, 404, 404, 404, 404, 404, 404, 302, 302
+    ),
     "GET /reporting/coalitions/{alpha}": SEE,
     "GET /reporting/coalitions/{alpha}?measure={measure}&quarter={prev}": SEE,
-    "GET /reporting/coalitions/no-such-coalition": _row(404, 404, 404, 404, 404, 404, 404,
-                                                        404, 302, 302),
+    "GET /reporting/coalitions/no-such-coalition": _row(
+        404, 404, 404, 404, 404, 404, 404, 404, 302, 302
+    ),
     "GET /reporting/coach": STAFF,
     "GET /reporting/reports": STAFF,
     # ------------------------------------------------------------ a quarterly report
     "GET /reporting/coalitions/{alpha}/reports/{last}": SEE,
-    "GET /reporting/coalitions/{alpha}/reports/2019Q1": _row(404, 404, 404, 404, 404, 404,
-                                                             404, 404, 302, 302),
-    "GET /reporting/coalitions/{alpha}/reports/{last}/edit": _row(200, 403, 404, 200, 200,
-                                                                  404, 404, 404, 302, 302),
+    "GET /reporting/coalitions/{alpha}/reports/2019Q1": _row(
+        404, 404, 404, 404, 404, 404, 404, 404, 302, 302
+    ),
+    "GET /reporting/coalitions/{alpha}/reports/{last}/edit": _row(
+        200, 403, 404, 200, 200, 404, 404, 404, 302, 302
+    ),
     # A submitted report: admins may correct it; the coalition may not change it (409).
-    "GET /reporting/coalitions/{alpha}/reports/{prev}/edit": _row(200, 403, 404, 409, 409,
-                                                                  404, 404, 404, 302, 302),
-    "POST /reporting/coalitions/{alpha}/reports/{last}/edit": _row(303, 403, 404, 303, 303,
-                                                                   404, 404, 404, 302, 302),
-    "POST /reporting/coalitions/{alpha}/reports/{last}/submit": _row(403, 403, 404, 303, 403,
-                                                                     404, 404, 404, 302, 302),
-    "POST /reporting/coalitions/{alpha}/reports/{prev}/review": _row(400, 400, 404, 403, 403,
-                                                                     404, 404, 404, 302, 302),
+    "GET /reporting/coalitions/{alpha}/reports/{prev}/edit": _row(
+        200, 403, 404, 409, 409, 404, 404, 404, 302, 302
+    ),
+    "POST /reporting/coalitions/{alpha}/reports/{last}/edit": _row(
+        303, 403, 404, 303, 303, 404, 404, 404, 302, 302
+    ),
+    "POST /reporting/coalitions/{alpha}/reports/{last}/submit": _row(
+        403, 403, 404, 303, 403, 404, 404, 404, 302, 302
+    ),
+    "POST /reporting/coalitions/{alpha}/reports/{prev}/review": _row(
+        400, 400, 404, 403, 403, 404, 404, 404, 302, 302
+    ),
     "GET /reporting/coalitions/{alpha}/reports/{last}/packet": SEE,
     # ------------------------------------------------------------ targets, imports
-    "GET /reporting/coalitions/{alpha}/targets": _row(200, 403, 404, 403, 403, 404, 404, 404,
-                                                      302, 302),
-    "POST /reporting/coalitions/{alpha}/targets": _row(303, 403, 404, 403, 403, 404, 404, 404,
-                                                       302, 302),
+    "GET /reporting/coalitions/{alpha}/targets": _row(
+        200, 403, 404, 403, 403, 404, 404, 404, 302, 302
+    ),
+    "POST /reporting/coalitions/{alpha}/targets": _row(
+        303, 403, 404, 403, 403, 404, 404, 404, 302, 302
+    ),
     "GET /reporting/import": IMPORT,
     "POST /reporting/import": _row(400, 403, 403, 400, 400, 400, 404, 404, 302, 302),
     "GET /reporting/import/template.csv": IMPORT,
@@ -96,15 +133,18 @@ CASES: dict[str, dict[str, int]] = {
     "POST /reporting/comparisons": _row(400, 403, 403, 403, 403, 403, 404, 404, 302, 302),
     "GET /reporting/comparisons/{comparison}": USE,
     "GET /reporting/comparisons/{comparison}.csv": USE,
-    "POST /reporting/comparisons/{comparison}/withdraw": _row(303, 403, 403, 403, 403, 403,
-                                                              404, 404, 302, 302),
+    "POST /reporting/comparisons/{comparison}/withdraw": _row(
+        303, 403, 403, 403, 403, 403, 404, 404, 302, 302
+    ),
     # ------------------------------------------------------------ coaching to outcomes
-    "POST /reporting/sessions/{session}/measures": _row(303, 303, 404, 403, 403, 404, 404,
-                                                        404, 302, 302),
+    "POST /reporting/sessions/{session}/measures": _row(
+        303, 303, 404, 403, 403, 404, 404, 404, 302, 302
+    ),
     # ------------------------------------------------------------ CSV of every table
     "GET /reporting/export/program.csv?table=totals": USE,
-    "GET /reporting/export/program.csv?table=coalitions": _row(200, 200, 200, 404, 404, 404,
-                                                               404, 404, 302, 302),
+    "GET /reporting/export/program.csv?table=coalitions": _row(
+        200, 200, 200, 404, 404, 404, 404, 404, 302, 302
+    ),
     "GET /reporting/export/coalitions/{alpha}.csv?table=quarters": SEE,
     "GET /reporting/export/measures/{measure}.csv": USE,
     "GET /reporting/export/coach.csv": STAFF,
@@ -120,12 +160,15 @@ CASES: dict[str, dict[str, int]] = {
     "GET /api/v1/reporting/reports": API_USE,
     "POST /api/v1/reporting/reports": _row(201, 403, 404, 201, 201, 404, 404, 404, 401, 401),
     "GET /api/v1/reporting/reports/{report_id}": API_SEE,
-    "PATCH /api/v1/reporting/reports/{report_id}": _row(200, 403, 404, 200, 200, 404, 404, 404,
-                                                        401, 401),
-    "POST /api/v1/reporting/reports/{report_id}/submit": _row(403, 403, 404, 200, 403, 404,
-                                                              404, 404, 401, 401),
-    "POST /api/v1/reporting/reports/{submitted_id}/review": _row(200, 200, 404, 403, 403, 404,
-                                                                 404, 404, 401, 401),
+    "PATCH /api/v1/reporting/reports/{report_id}": _row(
+        200, 403, 404, 200, 200, 404, 404, 404, 401, 401
+    ),
+    "POST /api/v1/reporting/reports/{report_id}/submit": _row(
+        403, 403, 404, 200, 403, 404, 404, 404, 401, 401
+    ),
+    "POST /api/v1/reporting/reports/{submitted_id}/review": _row(
+        200, 200, 404, 403, 403, 404, 404, 404, 401, 401
+    ),
     "GET /api/v1/reporting/summary": API_USE,
     "GET /api/v1/reporting/summary/coalitions/{alpha}": API_SEE,
 }
@@ -190,13 +233,20 @@ ENDPOINTS: dict[str, str] = {
 }
 
 BODIES: dict[str, dict] = {
-    "POST /api/v1/reporting/measures": {"slug": "matrix-measure", "name": "Matrix measure",
-                                        "kind": "count"},
+    "POST /api/v1/reporting/measures": {
+        "slug": "matrix-measure",
+        "name": "Matrix measure",
+        "kind": "count",
+    },
     "PATCH /api/v1/reporting/measures/{measure}": {"definition": "Changed by the matrix."},
-    "PUT /api/v1/reporting/targets": {"targets": [
-        {"coalition": "{alpha}", "measure": "{measure}", "period": 0, "value": 120}]},
-    "POST /api/v1/reporting/reports": {"coalition": "{alpha}", "quarter": "{current}",
-                                       "figures": {"{measure}": 7}},
+    "PUT /api/v1/reporting/targets": {
+        "targets": [{"coalition": "{alpha}", "measure": "{measure}", "period": 0, "value": 120}]
+    },
+    "POST /api/v1/reporting/reports": {
+        "coalition": "{alpha}",
+        "quarter": "{current}",
+        "figures": {"{measure}": 7},
+    },
     "PATCH /api/v1/reporting/reports/{report_id}": {"progress": "Edited through the API."},
     "POST /api/v1/reporting/reports/{submitted_id}/review": {"decision": "accept"},
 }
@@ -232,22 +282,45 @@ def ids(world) -> dict[str, object]:
     qs = quarters()
     alpha = world["alpha"]
     draft = make_report(alpha, qs["last"], {"new-participants-served": 12})
-    submitted = make_report(alpha, qs["prev"], {"new-participants-served": 9},
-                            status="submitted", actor=world["lead"])
-    m = db.session.execute(db.select(Measure).where(Measure.slug == "new-participants-served")
-                           ).scalar_one()
+    submitted = make_report(
+        alpha, qs["prev"], {"new-participants-served": 9}, status="submitted", actor=world["lead"]
+    )
+    m = db.session.execute(
+        db.select(Measure).where(Measure.slug == "new-participants-served")
+    ).scalar_one()
     comparison = services.publish_comparison(world["admin"], qs["last"], title="Matrix")
     coaching.ensure_default_topics()
-    session = coaching.log_session(world["coach"], alpha, {
-        "started_at": utcnow() - timedelta(days=1), "duration_minutes": 45,
-        "modality": "phone", "initiated_by": "coalition", "coach_ids": [world["coach"].id],
-        "attendee_ids": [], "other_attendees": "", "topics": ["apprenticeship"], "need": "",
-        "summary": "Outreach", "outcome": "", "next_session_on": None, "private_notes": "",
-    })
-    return {"alpha": alpha.slug, "last": qs["last"].key, "prev": qs["prev"].key,
-            "current": qs["current"].key, "report_id": draft.id, "submitted_id": submitted.id,
-            "measure": m.slug, "measure_id": m.id, "comparison": comparison.id,
-            "session": session.id}
+    session = coaching.log_session(
+        world["coach"],
+        alpha,
+        {
+            "started_at": utcnow() - timedelta(days=1),
+            "duration_minutes": 45,
+            "modality": "phone",
+            "initiated_by": "coalition",
+            "coach_ids": [world["coach"].id],
+            "attendee_ids": [],
+            "other_attendees": "",
+            "topics": ["apprenticeship"],
+            "need": "",
+            "summary": "Outreach",
+            "outcome": "",
+            "next_session_on": None,
+            "private_notes": "",
+        },
+    )
+    return {
+        "alpha": alpha.slug,
+        "last": qs["last"].key,
+        "prev": qs["prev"].key,
+        "current": qs["current"].key,
+        "report_id": draft.id,
+        "submitted_id": submitted.id,
+        "measure": m.slug,
+        "measure_id": m.id,
+        "comparison": comparison.id,
+        "session": session.id,
+    }
 
 
 def resolve(key: str, values: dict[str, object]) -> tuple[str, str]:

@@ -39,9 +39,16 @@ def test_the_grant_period_and_its_years():
     assert not PERIOD.contains(Quarter(2023, 3)) and not PERIOD.contains(Quarter(2028, 4))
 
 
-@pytest.mark.parametrize(("text", "key"), [("2026Q3", "2026Q3"), ("2026-Q3", "2026Q3"),
-                                           ("2026 q3", "2026Q3"), ("Q3 2026", "2026Q3"),
-                                           (" q1-2024 ", "2024Q1")])
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("2026Q3", "2026Q3"),
+        ("2026-Q3", "2026Q3"),
+        ("2026 q3", "2026Q3"),
+        ("Q3 2026", "2026Q3"),
+        (" q1-2024 ", "2024Q1"),
+    ],
+)
 def test_quarters_are_read_loosely(text, key):
     assert parse_quarter(text).key == key
 
@@ -96,16 +103,25 @@ def test_counts_add_up_and_levels_take_the_latest_figure(calc):
     figures = {Quarter(2024, 1): D(10), Quarter(2024, 2): D(15), Quarter(2024, 3): D(20)}
     assert calc.actual_to_date(m(), figures, Quarter(2024, 2)) == (D(25), Quarter(2024, 2))
     assert calc.actual_to_date(m(cumulative=True), figures, Quarter(2024, 3)) == (
-        D(20), Quarter(2024, 3))
+        D(20),
+        Quarter(2024, 3),
+    )
     assert calc.actual_to_date(m("rate"), figures, Quarter(2030, 1))[0] == D(20)
     assert calc.actual_to_date(m(), figures, Quarter(2023, 4)) == (None, None)
 
 
-@pytest.mark.parametrize(("actual", "target", "status"), [
-    (D(89), D(100), "behind"), (D(90), D(100), "on_track"), (D(109), D(100), "on_track"),
-    (D(110), D(100), "ahead"), (None, D(100), "no_figures"), (D(5), None, "no_target"),
-    (D(5), D(0), "no_target"),
-])
+@pytest.mark.parametrize(
+    ("actual", "target", "status"),
+    [
+        (D(89), D(100), "behind"),
+        (D(90), D(100), "on_track"),
+        (D(109), D(100), "on_track"),
+        (D(110), D(100), "ahead"),
+        (None, D(100), "no_figures"),
+        (D(5), None, "no_target"),
+        (D(5), D(0), "no_target"),
+    ],
+)
 def test_statuses(calc, actual, target, status):
     progress = calc.rate(Progress(m(), actual, target))
     assert progress.status == status
@@ -121,21 +137,26 @@ def test_the_thresholds_are_settings(app, calc):
 
 
 def test_program_totals_add_counts_and_average_rates(calc):
-    counts = [calc.rate(Progress(m(), D(50), D(100), D(400))),
-              calc.rate(Progress(m(), D(150), D(100), D(400))),
-              calc.rate(Progress(m(), None, D(100), D(400)))]
+    counts = [
+        calc.rate(Progress(m(), D(50), D(100), D(400))),
+        calc.rate(Progress(m(), D(150), D(100), D(400))),
+        calc.rate(Progress(m(), None, D(100), D(400))),
+    ]
     total = calc.combine(m(), counts)
     assert (total.actual, total.target, total.grant_target) == (D(200), D(300), D(1200))
     assert total.pct == D("66.7") and total.status == "behind" and total.reporting == 2
-    rates = calc.combine(m("rate"), [Progress(m("rate"), D(60), D(70)),
-                                     Progress(m("rate"), D(80), D(70))])
+    rates = calc.combine(
+        m("rate"), [Progress(m("rate"), D(60), D(70)), Progress(m("rate"), D(80), D(70))]
+    )
     assert (rates.actual, rates.target, rates.status) == (D(70), D(70), "on_track")
 
 
 def test_the_trend_carries_a_running_total_forward(calc):
     running = m(cumulative=True)
-    series = [({Quarter(2024, 1): D(10), Quarter(2024, 3): D(30)}, {}),
-              ({Quarter(2024, 2): D(5)}, {})]
+    series = [
+        ({Quarter(2024, 1): D(10), Quarter(2024, 3): D(30)}, {}),
+        ({Quarter(2024, 2): D(5)}, {}),
+    ]
     points = calc.trend(running, series, [Quarter(2024, 1), Quarter(2024, 2), Quarter(2024, 3)])
     assert [p.value for p in points] == [D(10), D(15), D(35)]
     plain = calc.trend(m(), series, [Quarter(2024, 1), Quarter(2024, 2), Quarter(2024, 4)])
@@ -156,17 +177,22 @@ def test_formatting_for_people():
 def program(world, measures, q):
     """alpha behind on new participants, beta (another sector) and gamma (alpha's sector)
     ahead; each with a grant target of 200."""
-    gamma = factories.make_coalition("gamma", name="Gamma Coalition (demo)",
-                                     sectors=["broadband"])
+    gamma = factories.make_coalition("gamma", name="Gamma Coalition (demo)", sectors=["broadband"])
     for c in (world["alpha"], world["beta"], gamma):
         set_targets(c, {("new-participants-served", 0): 200, ("employment-rate-q2", 0): 70})
     n = q["period"].through(q["last"])
     per_quarter = D(200) / len(q["period"].quarters())
     for c, factor in ((world["alpha"], D("0.5")), (world["beta"], D(2)), (gamma, D(2))):
         for quarter in n:
-            make_report(c, quarter, {"new-participants-served": (per_quarter * factor)
-                                     .quantize(D(1)), "employment-rate-q2": 71},
-                        status="accepted")
+            make_report(
+                c,
+                quarter,
+                {
+                    "new-participants-served": (per_quarter * factor).quantize(D(1)),
+                    "employment-rate-q2": 71,
+                },
+                status="accepted",
+            )
     return {"gamma": gamma, "quarters": n}
 
 
@@ -193,12 +219,13 @@ def test_the_coalitions_table_sorts_on_the_server_too(login_as, world, program):
 
 def test_peers_in_the_same_sector_doing_well(login_as, world, program):
     page = text(login_as("lead").get("/reporting/coalitions/alpha"))
-    peers = page[page.index("Peers to learn from"):]
+    peers = page[page.index("Peers to learn from") :]
     assert "Gamma Coalition (demo)" in peers and "Beta Coalition (demo)" not in peers
     assert "ahead" in peers and "%" not in peers.split("Gamma Coalition (demo)")[1][:60], (
-        "members see that a peer does well, not its figures")
+        "members see that a peer does well, not its figures"
+    )
     staff = text(login_as("coach").get("/reporting/coalitions/alpha"))
-    peers = staff[staff.index("Peers to learn from"):]
+    peers = staff[staff.index("Peers to learn from") :]
     assert "Gamma Coalition (demo)" in peers and "% " in peers
     assert '/coalitions/gamma"' in peers
 
@@ -210,58 +237,94 @@ def test_behind_without_coaching_this_quarter(login_as, world, program, measures
 
     def gaps():
         page = text(login_as("coach").get("/reporting/"))
-        return page[page.index("gaps-heading"):page.index("trend-heading")]
+        return page[page.index("gaps-heading") : page.index("trend-heading")]
 
     assert "Alpha Coalition (demo)" in gaps()
     coaching.ensure_default_topics()
-    session = coaching.log_session(world["coach"], world["alpha"], {
-        "started_at": utcnow() - timedelta(minutes=5), "duration_minutes": 30,
-        "modality": "phone", "initiated_by": "coach", "coach_ids": [world["coach"].id],
-        "attendee_ids": [], "other_attendees": "", "topics": [], "need": "",
-        "summary": "Recruitment plan", "outcome": "", "next_session_on": None,
-        "private_notes": ""})
+    session = coaching.log_session(
+        world["coach"],
+        world["alpha"],
+        {
+            "started_at": utcnow() - timedelta(minutes=5),
+            "duration_minutes": 30,
+            "modality": "phone",
+            "initiated_by": "coach",
+            "coach_ids": [world["coach"].id],
+            "attendee_ids": [],
+            "other_attendees": "",
+            "topics": [],
+            "need": "",
+            "summary": "Recruitment plan",
+            "outcome": "",
+            "next_session_on": None,
+            "private_notes": "",
+        },
+    )
     tag_session(world["coach"], session, [measures["new-participants-served"].id])
     assert "Alpha Coalition (demo)" not in gaps()
 
 
-def test_the_coalition_dashboard_shows_coaching_next_to_the_trend(login_as, world, program,
-                                                                  measures, q):
+def test_the_coalition_dashboard_shows_coaching_next_to_the_trend(
+    login_as, world, program, measures, q
+):
     from cop.coaching import services as coaching
     from cop.reporting.services import tag_session
 
     start, _ = q["last"].bounds()
     coaching.ensure_default_topics()
-    session = coaching.log_session(world["coach"], world["alpha"], {
-        "started_at": start + timedelta(days=10), "duration_minutes": 90, "modality": "video",
-        "initiated_by": "coach", "coach_ids": [world["coach"].id], "attendee_ids": [],
-        "other_attendees": "", "topics": ["recruitment-outreach"], "need": "",
-        "summary": "Outreach", "outcome": "", "next_session_on": None, "private_notes": ""})
+    session = coaching.log_session(
+        world["coach"],
+        world["alpha"],
+        {
+            "started_at": start + timedelta(days=10),
+            "duration_minutes": 90,
+            "modality": "video",
+            "initiated_by": "coach",
+            "coach_ids": [world["coach"].id],
+            "attendee_ids": [],
+            "other_attendees": "",
+            "topics": ["recruitment-outreach"],
+            "need": "",
+            "summary": "Outreach",
+            "outcome": "",
+            "next_session_on": None,
+            "private_notes": "",
+        },
+    )
     tag_session(world["coach"], session, [measures["new-participants-served"].id])
-    page = text(login_as("coach").get(
-        "/reporting/coalitions/alpha?measure=new-participants-served"))
+    page = text(
+        login_as("coach").get("/reporting/coalitions/alpha?measure=new-participants-served")
+    )
     assert 'id="chart-trend"' in page or "chart-trend-title" in page
     assert "chart-coaching-title" in page
-    coaching_table = page[page.index("coaching-caption"):]
-    assert f"{q['last'].label}</th><td class=\"cop-num\">1</td><td class=\"cop-num\">1.5</td>" \
+    coaching_table = page[page.index("coaching-caption") :]
+    assert (
+        f'{q["last"].label}</th><td class="cop-num">1</td><td class="cop-num">1.5</td>'
         in coaching_table
+    )
     assert "Recruitment and outreach: 1, 1.5 h" in coaching_table
-    trend_table = page[page.index("Sessions aimed at it"):]
+    trend_table = page[page.index("Sessions aimed at it") :]
     assert f"{q['last'].label}</th>" in trend_table
     # Experts never see a coalition's reporting; other coalitions' members neither.
     assert login_as("other_member").get("/reporting/coalitions/alpha").status_code == 404
 
 
-def test_dashboards_run_a_bounded_number_of_statements(app, login_as, world, measures, q,
-                                                       count_queries):
+def test_dashboards_run_a_bounded_number_of_statements(
+    app, login_as, world, measures, q, count_queries
+):
     """The statements per page do not grow with the coalitions, quarters or measures."""
     client = login_as("admin")
     set_targets(world["alpha"], {("exiters", 0): 100})
-    make_report(world["alpha"], q["last"], {"exiters": 4}, status="accepted",
-                actor=world["lead"])
-    pages = ["/reporting/", "/reporting/coalitions/alpha", "/reporting/coach",
-             "/reporting/measures/exiters", "/reporting/reports",
-             f"/reporting/coalitions/alpha/reports/{q['last'].key}/packet",
-             "/api/v1/reporting/summary"]
+    make_report(world["alpha"], q["last"], {"exiters": 4}, status="accepted", actor=world["lead"])
+    pages = [
+        "/reporting/",
+        "/reporting/coalitions/alpha",
+        "/reporting/coach",
+        "/reporting/measures/exiters",
+        "/reporting/reports",
+        f"/reporting/coalitions/alpha/reports/{q['last'].key}/packet",
+        "/api/v1/reporting/summary",
+    ]
 
     def counts():
         result = {}
@@ -278,8 +341,13 @@ def test_dashboards_run_a_bounded_number_of_statements(app, login_as, world, mea
         factories.assign_coach(world["coach"], c)
         set_targets(c, {(slug, 0): 100 for slug in list(measures)[:10]})
         for quarter in quarters[-6:]:
-            make_report(c, quarter, {slug: 3 for slug in list(measures)[1:11]},
-                        status="accepted", actor=world["lead"])
+            make_report(
+                c,
+                quarter,
+                {slug: 3 for slug in list(measures)[1:11]},
+                status="accepted",
+                actor=world["lead"],
+            )
     large = counts()
     assert large == small, (small, large)
     assert max(large.values()) <= 30, large

@@ -41,30 +41,40 @@ def test_done_when(app, db, smtp_server):
     filled = [",".join(header)]
     for i, row in enumerate(rows):
         slow = row[0] == SLUG or i % 3 == 1  # these coalitions have a weak quarter
-        values = {"new-participants-served": 2 if slow else 60, "exiters": 1 if slow else 40,
-                  "employment-rate-q2": 40 if slow else 75}
+        values = {
+            "new-participants-served": 2 if slow else 60,
+            "exiters": 1 if slow else 40,
+            "employment-rate-q2": 40 if slow else 75,
+        }
         filled.append(",".join([row[0], row[1]] + [str(values.get(h, "")) for h in header[2:]]))
-    boundary, body = encode_multipart({
-        "file": FileStorage(io.BytesIO("\n".join(filled).encode()), filename="q.csv"),
-        "quarter": "", "csrf_token": csrf_token(admin, "/accessibility")})
-    response = admin.post("/reporting/import", data=body,
-                          content_type=f"multipart/form-data; boundary={boundary}")
+    boundary, body = encode_multipart(
+        {
+            "file": FileStorage(io.BytesIO("\n".join(filled).encode()), filename="q.csv"),
+            "quarter": "",
+            "csrf_token": csrf_token(admin, "/accessibility"),
+        }
+    )
+    response = admin.post(
+        "/reporting/import", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
     assert response.status_code == 303, response.get_data(as_text=True)[-3000:]
     flashed = admin.get(response.headers["Location"]).get_data(as_text=True)
     assert "Imported 102 figures for 34 coalitions" in flashed
 
     # 2. The program dashboard, as of that quarter, shows who is behind.
-    page = admin.get(f"/reporting/?quarter={quarter.key}&sort=new-participants-served"
-                     "&dir=asc").get_data(as_text=True)
-    table = page[page.index("coalitions-caption"):page.index("gaps-heading")]
-    first_row = table[table.index("<tbody>"):][:3000]
+    page = admin.get(
+        f"/reporting/?quarter={quarter.key}&sort=new-participants-served&dir=asc"
+    ).get_data(as_text=True)
+    table = page[page.index("coalitions-caption") : page.index("gaps-heading")]
+    first_row = table[table.index("<tbody>") :][:3000]
     assert "behind" in first_row
     assert "Great Lakes Solar Workforce Coalition (demo)" in table
 
     # 3. The coach opens one of them: its coaching next to its trend.
     coach = client_for(app, "coach@demo.example.org")
-    page = coach.get(f"/reporting/coalitions/{SLUG}?quarter={quarter.key}"
-                     "&measure=new-participants-served").get_data(as_text=True)
+    page = coach.get(
+        f"/reporting/coalitions/{SLUG}?quarter={quarter.key}&measure=new-participants-served"
+    ).get_data(as_text=True)
     assert "chart-trend-title" in page and "chart-coaching-title" in page
     assert "Sessions aimed at it" in page and "By topic: sessions, hours" in page
 
@@ -73,22 +83,35 @@ def test_done_when(app, db, smtp_server):
     assert today() <= due
     lead = client_for(app, "lead@demo.example.org")
     url = f"/reporting/coalitions/{SLUG}/reports/{quarter.key}"
-    response = post_form(lead, url + "/edit", {
-        "progress": "Recruitment picked up in **rural counties** late in the quarter.",
-        "challenges": "Transportation.", "ta_wanted": "Peer examples of employer letters.",
-        "then": "submit"}, token_from="/accessibility")
+    response = post_form(
+        lead,
+        url + "/edit",
+        {
+            "progress": "Recruitment picked up in **rural counties** late in the quarter.",
+            "challenges": "Transportation.",
+            "ta_wanted": "Peer examples of employer letters.",
+            "then": "submit",
+        },
+        token_from="/accessibility",
+    )
     assert response.status_code == 303
     assert "Submitted, awaiting review" in lead.get(url).get_data(as_text=True)
 
     # 5. The coach returns it with comments; the lead is told, in cop and by email.
-    response = post_form(coach, url + "/review", {
-        "decision": "return", "comments": "Please add the employer partners' names."},
-        token_from="/accessibility")
+    response = post_form(
+        coach,
+        url + "/review",
+        {"decision": "return", "comments": "Please add the employer partners' names."},
+        token_from="/accessibility",
+    )
     assert response.status_code == 303
     center = lead.get("/notifications").get_data(as_text=True)
     assert f"returned with comments the {quarter.label} report" in center
     smtp_server.deliver()
-    mails = [m for m in smtp_server.to("lead@demo.example.org")
-             if "returned with comments" in m["Subject"]]
+    mails = [
+        m
+        for m in smtp_server.to("lead@demo.example.org")
+        if "returned with comments" in m["Subject"]
+    ]
     assert len(mails) == 1
     assert "Please add the employer partners" in smtp_server.text(mails[0])

@@ -24,8 +24,10 @@ def at(month: int, day: int) -> datetime:
 
 def notes(db) -> list[tuple[int, str, str]]:
     db.session.rollback()
-    return [(n.user_id, n.kind, n.text) for n in db.session.execute(
-        sa.select(Notification).order_by(Notification.id)).scalars()]
+    return [
+        (n.user_id, n.kind, n.text)
+        for n in db.session.execute(sa.select(Notification).order_by(Notification.id)).scalars()
+    ]
 
 
 @pytest.fixture(autouse=True)
@@ -37,8 +39,9 @@ def set_up(world, measures):
 
 @pytest.fixture
 def second_lead(world):
-    return factories.make_user("member", coalition=world["alpha"], lead=True,
-                               email="lead2@test.example.org")
+    return factories.make_user(
+        "member", coalition=world["alpha"], lead=True, email="lead2@test.example.org"
+    )
 
 
 def test_due_soon_goes_to_leads_and_coaches_once(db, world, measures, second_lead):
@@ -51,15 +54,18 @@ def test_due_soon_goes_to_leads_and_coaches_once(db, world, measures, second_lea
     assert due_report_reminders(at(5, 9)) == 0, "once"
     assert due_report_reminders(at(5, 15)) == 0
     # Every coalition is claimed once, even one without leads or coaches (beta).
-    assert db.session.execute(sa.select(sa.func.count()).select_from(ReportReminder)
-                              ).scalar_one() == 2
+    assert (
+        db.session.execute(sa.select(sa.func.count()).select_from(ReportReminder)).scalar_one() == 2
+    )
 
 
 def test_overdue_once_when_the_date_has_passed(db, world, measures):
     make_report(world["beta"], Q1, status="submitted")
     assert due_report_reminders(at(5, 16)) == 2  # alpha's lead and coach
-    assert notes(db)[0][2] == ("The 2026 Q1 report of Alpha Coalition (demo) was due on "
-                               "May 15, 2026 and has not been submitted")
+    assert notes(db)[0][2] == (
+        "The 2026 Q1 report of Alpha Coalition (demo) was due on "
+        "May 15, 2026 and has not been submitted"
+    )
     assert due_report_reminders(at(5, 20)) == 0
     assert due_report_reminders(at(7, 1)) == 0, "after REPORTING_OVERDUE_DAYS: silence"
 
@@ -81,8 +87,9 @@ def test_no_reminder_before_a_coalitions_reporting_is_set_up(db, world, measures
     factories.make_user("member", coalition=gamma, lead=True)
     due_report_reminders(at(5, 10))
     assert db.session.execute(sa.select(ReportReminder.coalition_id)).scalars().all() != []
-    assert gamma.id not in db.session.execute(sa.select(ReportReminder.coalition_id)
-                                              ).scalars().all()
+    assert (
+        gamma.id not in db.session.execute(sa.select(ReportReminder.coalition_id)).scalars().all()
+    )
 
 
 def test_the_job_runner_runs_the_reminders(app, db, world, measures):
@@ -93,36 +100,43 @@ def test_the_job_runner_runs_the_reminders(app, db, world, measures):
     assert result["periodic"] >= 2
 
 
-def test_the_lead_gets_the_reviewers_comments_by_email(app, db, world, measures, q,
-                                                      smtp_server):
-    report = make_report(world["alpha"], q["last"], {"exiters": 3}, status="submitted",
-                         actor=world["lead"])
-    services.review_report(world["coach"], report, decision="return",
-                           comments="Please explain the drop in completions.")
+def test_the_lead_gets_the_reviewers_comments_by_email(app, db, world, measures, q, smtp_server):
+    report = make_report(
+        world["alpha"], q["last"], {"exiters": 3}, status="submitted", actor=world["lead"]
+    )
+    services.review_report(
+        world["coach"],
+        report,
+        decision="return",
+        comments="Please explain the drop in completions.",
+    )
     smtp_server.deliver()
     # (deliver() runs every job, the due-date reminders too: pick the review's email.)
-    (mail,) = [m for m in smtp_server.to(world["lead"].email)
-               if "returned with comments" in m["Subject"]]
+    (mail,) = [
+        m for m in smtp_server.to(world["lead"].email) if "returned with comments" in m["Subject"]
+    ]
     body = smtp_server.text(mail)
     assert "Please explain the drop in completions." in body
     assert "/notifications/" in body  # the link opens the report (and marks it read)
-    opened = db.session.execute(sa.select(Notification).where(
-        Notification.user_id == world["lead"].id, Notification.kind == "report_reviewed")
+    opened = db.session.execute(
+        sa.select(Notification).where(
+            Notification.user_id == world["lead"].id, Notification.kind == "report_reviewed"
+        )
     ).scalar_one()
     assert opened.url == f"/reporting/coalitions/alpha/reports/{q['last'].key}"
-    assert not [m for m in smtp_server.to(world["member"].email)
-                if "returned" in m["Subject"]]
+    assert not [m for m in smtp_server.to(world["member"].email) if "returned" in m["Subject"]]
 
 
 def test_coaches_hear_of_a_submission_in_the_app(db, world, measures, q):
     report = make_report(world["alpha"], q["last"], {"exiters": 3})
     services.submit_report(world["lead"], report)
-    assert [(uid, kind) for uid, kind, _ in notes(db)] == [(world["coach"].id,
-                                                            "report_submitted")]
+    assert [(uid, kind) for uid, kind, _ in notes(db)] == [(world["coach"].id, "report_submitted")]
 
 
 def test_the_kinds_are_on_the_settings_page(login_as, world):
     page = login_as("lead").get("/notifications/preferences").get_data(as_text=True)
     assert "A quarterly report is due soon or overdue" in page
-    assert "Your coalition&#39;s quarterly report was accepted or returned" in page or \
-        "Your coalition's quarterly report was accepted or returned" in page
+    assert (
+        "Your coalition&#39;s quarterly report was accepted or returned" in page
+        or "Your coalition's quarterly report was accepted or returned" in page
+    )

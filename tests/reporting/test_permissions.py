@@ -27,14 +27,19 @@ def test_the_global_matrix_leaves_reporting_to_this_table(app):
     from tests.test_permission_matrix import feature_matrix_endpoints
 
     covered = feature_matrix_endpoints()
-    reporting = {rule.endpoint for rule in app.url_map.iter_rules()
-                 if rule.endpoint.startswith(("reporting.", "reporting_api."))}
-    assert reporting and reporting <= {e for e, feature in covered.items()
-                                       if feature == "reporting"}
+    reporting = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith(("reporting.", "reporting_api."))
+    }
+    assert reporting and reporting <= {
+        e for e, feature in covered.items() if feature == "reporting"
+    }
 
 
-@pytest.mark.parametrize(("key", "role", "expected"), walker.cases(matrix),
-                         ids=walker.case_ids(matrix))
+@pytest.mark.parametrize(
+    ("key", "role", "expected"), walker.cases(matrix), ids=walker.case_ids(matrix)
+)
 def test_route_by_role(app, world, key, role, expected):
     response = walker.check_case(app, world, matrix, key, role, expected)
     if response.status_code in (403, 409) and not key.split(" ", 1)[1].startswith("/api/"):

@@ -20,15 +20,20 @@ from tests.reporting.conftest import make_report, set_targets
 
 def audit(db, action: str) -> list[AuditEvent]:
     db.session.rollback()
-    return list(db.session.execute(
-        sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+        ).scalars()
+    )
 
 
 def notes(db, user) -> list[Notification]:
     db.session.rollback()
-    return list(db.session.execute(sa.select(Notification).where(
-        Notification.user_id == user.id).order_by(Notification.id)).scalars())
+    return list(
+        db.session.execute(
+            sa.select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
+        ).scalars()
+    )
 
 
 def figures(db) -> int:
@@ -39,29 +44,37 @@ def figures(db) -> int:
 # ---------------------------------------------------------------- values
 
 
-@pytest.mark.parametrize(("slug", "raw", "value"), [
-    ("exiters", "12", Decimal(12)), ("exiters", " 1,204 ", Decimal(1204)),
-    ("exiters", 0, Decimal(0)), ("employment-rate-q2", "72.5%", Decimal("72.5")),
-    ("employment-rate-q2", 100, Decimal(100)), ("median-earnings-q2", "$9,500.25",
-                                                Decimal("9500.25")),
-])
+@pytest.mark.parametrize(
+    ("slug", "raw", "value"),
+    [
+        ("exiters", "12", Decimal(12)),
+        ("exiters", " 1,204 ", Decimal(1204)),
+        ("exiters", 0, Decimal(0)),
+        ("employment-rate-q2", "72.5%", Decimal("72.5")),
+        ("employment-rate-q2", 100, Decimal(100)),
+        ("median-earnings-q2", "$9,500.25", Decimal("9500.25")),
+    ],
+)
 def test_good_values(measures, slug, raw, value):
     assert services.check_value(measures[slug], raw) == value
 
 
-@pytest.mark.parametrize(("slug", "raw", "message"), [
-    ("exiters", "-3", "cannot be negative"),
-    ("exiters", "2.5", "a count is a whole number"),
-    ("exiters", "twelve", "is not a number"),
-    ("exiters", "1e3", "is not a number"),
-    ("exiters", "NaN", "is not a number"),
-    ("exiters", "5000000", "check it"),
-    ("employment-rate-q2", "100.5", "from 0 to 100"),
-    ("employment-rate-q2", "-1", "cannot be negative"),
-    ("median-earnings-q2", "12.345", "at most two decimals"),
-    ("median-earnings-q2", None, "give a number"),
-    ("exiters", True, "give a number"),
-])
+@pytest.mark.parametrize(
+    ("slug", "raw", "message"),
+    [
+        ("exiters", "-3", "cannot be negative"),
+        ("exiters", "2.5", "a count is a whole number"),
+        ("exiters", "twelve", "is not a number"),
+        ("exiters", "1e3", "is not a number"),
+        ("exiters", "NaN", "is not a number"),
+        ("exiters", "5000000", "check it"),
+        ("employment-rate-q2", "100.5", "from 0 to 100"),
+        ("employment-rate-q2", "-1", "cannot be negative"),
+        ("median-earnings-q2", "12.345", "at most two decimals"),
+        ("median-earnings-q2", None, "give a number"),
+        ("exiters", True, "give a number"),
+    ],
+)
 def test_bad_values_are_refused_naming_the_measure(measures, slug, raw, message):
     with pytest.raises(ServiceError) as exc:
         services.check_value(measures[slug], raw)
@@ -73,13 +86,22 @@ def test_bad_values_are_refused_naming_the_measure(measures, slug, raw, message)
 
 
 def test_a_member_drafts_and_every_figure_change_is_audited(db, world, measures, q):
-    report = services.save_report(world["member"], world["alpha"], q["last"],
-                                  figures={"exiters": "10", "employment-rate-q2": "70"},
-                                  narrative={"progress": "**Good** quarter."})
-    assert report.status == "draft" and report.progress_html == \
-        "<p><strong>Good</strong> quarter.</p>"
-    services.save_report(world["lead"], world["alpha"], q["last"],
-                         figures={"exiters": "12", "employment-rate-q2": ""})
+    report = services.save_report(
+        world["member"],
+        world["alpha"],
+        q["last"],
+        figures={"exiters": "10", "employment-rate-q2": "70"},
+        narrative={"progress": "**Good** quarter."},
+    )
+    assert (
+        report.status == "draft" and report.progress_html == "<p><strong>Good</strong> quarter.</p>"
+    )
+    services.save_report(
+        world["lead"],
+        world["alpha"],
+        q["last"],
+        figures={"exiters": "12", "employment-rate-q2": ""},
+    )
     created, updated = audit(db, "reporting_report.create"), audit(db, "reporting_report.update")
     assert created[0].details["new_figures"] == {"exiters": 10, "employment-rate-q2": 70}
     assert updated[0].details["previous_figures"] == {"exiters": 10, "employment-rate-q2": 70}
@@ -91,22 +113,36 @@ def test_a_member_drafts_and_every_figure_change_is_audited(db, world, measures,
 def test_nothing_is_half_saved(db, world, measures, q):
     services.save_report(world["member"], world["alpha"], q["last"], figures={"exiters": 5})
     with pytest.raises(services.Invalid) as exc:
-        services.save_report(world["member"], world["alpha"], q["last"],
-                             figures={"exiters": "6", "employment-rate-q2": "140",
-                                      "began-training": "-2", "no-such": "1"},
-                             narrative={"progress": "changed"})
+        services.save_report(
+            world["member"],
+            world["alpha"],
+            q["last"],
+            figures={
+                "exiters": "6",
+                "employment-rate-q2": "140",
+                "began-training": "-2",
+                "no-such": "1",
+            },
+            narrative={"progress": "changed"},
+        )
     db.session.rollback()
-    assert set(exc.value.errors) == {"figures.employment-rate-q2", "figures.began-training",
-                                     "figures.no-such"}
+    assert set(exc.value.errors) == {
+        "figures.employment-rate-q2",
+        "figures.began-training",
+        "figures.no-such",
+    }
     report = services.find_report(world["alpha"], q["last"])
     assert [f.value for f in report.figures] == [Decimal(5)]
     assert report.progress == "", "the narrative of the refused request was not kept"
 
 
-@pytest.mark.parametrize(("quarter", "message"), [
-    (Quarter(2023, 3), "outside the grant period"),
-    (Quarter(2031, 1), "outside the grant period"),
-])
+@pytest.mark.parametrize(
+    ("quarter", "message"),
+    [
+        (Quarter(2023, 3), "outside the grant period"),
+        (Quarter(2031, 1), "outside the grant period"),
+    ],
+)
 def test_quarters_outside_the_grant_are_refused(world, measures, quarter, message):
     with pytest.raises(services.Invalid) as exc:
         services.save_report(world["lead"], world["alpha"], quarter, figures={"exiters": 1})
@@ -139,9 +175,15 @@ def test_a_retired_measure_takes_no_new_figures(world, measures, q):
 
 
 def test_a_submitted_report_is_locked_for_the_coalition_but_admins_correct_it(
-        db, world, measures, q):
-    report = services.save_report(world["lead"], world["alpha"], q["last"],
-                                  figures={"exiters": 10}, narrative={"progress": "Done."})
+    db, world, measures, q
+):
+    report = services.save_report(
+        world["lead"],
+        world["alpha"],
+        q["last"],
+        figures={"exiters": 10},
+        narrative={"progress": "Done."},
+    )
     services.submit_report(world["lead"], report)
     for who in ("member", "lead"):
         with pytest.raises(Conflict) as exc:
@@ -152,21 +194,25 @@ def test_a_submitted_report_is_locked_for_the_coalition_but_admins_correct_it(
     correction = audit(db, "reporting_report.update")[-1]
     assert correction.details["status"] == "submitted"
     assert (correction.details["previous_figures"], correction.details["new_figures"]) == (
-        {"exiters": 10}, {"exiters": 11})
+        {"exiters": 10},
+        {"exiters": 11},
+    )
     assert audit(db, "reporting_report.submit")[0].details["figures"] == {"exiters": 10}
 
 
 def test_submitting(db, world, measures, q):
-    report = services.save_report(world["member"], world["alpha"], q["last"],
-                                  figures={"exiters": 3})
+    report = services.save_report(
+        world["member"], world["alpha"], q["last"], figures={"exiters": 3}
+    )
     with pytest.raises(PermissionDenied):
         services.submit_report(world["member"], report)
     with pytest.raises(services.Invalid) as exc:
         services.submit_report(world["lead"], report)
     assert "progress" in exc.value.errors
     db.session.rollback()
-    services.save_report(world["lead"], world["alpha"], q["last"],
-                         narrative={"progress": "We did it."})
+    services.save_report(
+        world["lead"], world["alpha"], q["last"], narrative={"progress": "We did it."}
+    )
     services.submit_report(world["lead"], report)
     assert report.status == "submitted" and report.submitted_by_id == world["lead"].id
     coach_notes = notes(db, world["coach"])
@@ -178,8 +224,9 @@ def test_submitting(db, world, measures, q):
 
 
 def test_returning_with_comments_and_accepting(db, world, measures, q):
-    report = make_report(world["alpha"], q["last"], {"exiters": 3}, status="submitted",
-                         actor=world["member"])
+    report = make_report(
+        world["alpha"], q["last"], {"exiters": 3}, status="submitted", actor=world["member"]
+    )
     for who in ("lead", "member", "other_coach"):
         with pytest.raises(PermissionDenied):
             services.review_report(world[who], report, decision="accept")
@@ -187,8 +234,9 @@ def test_returning_with_comments_and_accepting(db, world, measures, q):
         services.review_report(world["coach"], report, decision="return", comments="  ")
     assert "Say what needs changing" in exc.value.errors["comments"]
     db.session.rollback()
-    services.review_report(world["coach"], report, decision="return",
-                           comments="Please explain the *exiters*.")
+    services.review_report(
+        world["coach"], report, decision="return", comments="Please explain the *exiters*."
+    )
     assert report.status == "returned" and report.is_editable
     assert report.review_comments_html == "<p>Please explain the <em>exiters</em>.</p>"
     lead_notes = notes(db, world["lead"])
@@ -211,13 +259,21 @@ def test_returning_with_comments_and_accepting(db, world, measures, q):
 
 
 def test_admins_configure_measures(db, world, measures):
-    created = services.create_measure(world["admin"], {
-        "slug": "women-served", "name": "Women served", "kind": "count",
-        "definition": "Women among new participants."})
+    created = services.create_measure(
+        world["admin"],
+        {
+            "slug": "women-served",
+            "name": "Women served",
+            "kind": "count",
+            "definition": "Women among new participants.",
+        },
+    )
     assert created.position > max(m.position for m in measures.values())
     with pytest.raises(services.Invalid) as exc:
-        services.create_measure(world["admin"], {"slug": "Bad Slug", "name": "Exiters",
-                                                 "kind": "ratio", "cumulative": True})
+        services.create_measure(
+            world["admin"],
+            {"slug": "Bad Slug", "name": "Exiters", "kind": "ratio", "cumulative": True},
+        )
     assert set(exc.value.errors) == {"slug", "name", "kind", "cumulative"}
     with pytest.raises(PermissionDenied):
         services.create_measure(world["coach"], {"slug": "x", "name": "X", "kind": "count"})
@@ -234,19 +290,30 @@ def test_the_kind_of_a_measure_with_figures_cannot_change(world, measures, q):
 
 
 def test_targets_are_set_removed_and_audited(db, world, measures):
-    values = {(measures["exiters"], 0): "300", (measures["exiters"], 1): "40",
-              (measures["employment-rate-q2"], 0): "70"}
+    values = {
+        (measures["exiters"], 0): "300",
+        (measures["exiters"], 1): "40",
+        (measures["employment-rate-q2"], 0): "70",
+    }
     assert services.set_targets(world["admin"], world["alpha"], values) == 3
     assert services.set_targets(world["admin"], world["alpha"], values) == 0
-    assert services.set_targets(world["admin"], world["alpha"],
-                                {(measures["exiters"], 1): "", (measures["exiters"], 0): 310}) == 2
+    assert (
+        services.set_targets(
+            world["admin"],
+            world["alpha"],
+            {(measures["exiters"], 1): "", (measures["exiters"], 0): 310},
+        )
+        == 2
+    )
     entries = audit(db, "reporting_targets.update")
     assert entries[-1].details["previous"] == {"exiters:grant": 300, "exiters:year1": 40}
     assert entries[-1].details["new"] == {"exiters:grant": 310, "exiters:year1": None}
     with pytest.raises(services.Invalid) as exc:
-        services.set_targets(world["admin"], world["alpha"],
-                             {(measures["employment-rate-q2"], 0): "170",
-                              (measures["exiters"], 9): "1"})
+        services.set_targets(
+            world["admin"],
+            world["alpha"],
+            {(measures["employment-rate-q2"], 0): "170", (measures["exiters"], 9): "1"},
+        )
     assert len(exc.value.errors) == 2
     with pytest.raises(PermissionDenied):
         services.set_targets(world["coach"], world["alpha"], values)
@@ -256,14 +323,25 @@ def test_targets_are_set_removed_and_audited(db, world, measures):
 
 def test_many_targets_all_or_nothing(db, world, measures):
     with pytest.raises(services.Invalid):
-        services.set_many_targets(world["admin"], [
-            {"coalition": "alpha", "measure": "exiters", "period": 0, "value": 100},
-            {"coalition": "beta", "measure": "exiters", "period": 0, "value": -1}])
+        services.set_many_targets(
+            world["admin"],
+            [
+                {"coalition": "alpha", "measure": "exiters", "period": 0, "value": 100},
+                {"coalition": "beta", "measure": "exiters", "period": 0, "value": -1},
+            ],
+        )
     db.session.rollback()
     assert db.session.execute(sa.select(sa.func.count()).select_from(Target)).scalar_one() == 0
-    assert services.set_many_targets(world["admin"], [
-        {"coalition": "alpha", "measure": "exiters", "period": 0, "value": 100},
-        {"coalition": "beta", "measure": "exiters", "period": 0, "value": 90}]) == 2
+    assert (
+        services.set_many_targets(
+            world["admin"],
+            [
+                {"coalition": "alpha", "measure": "exiters", "period": 0, "value": 100},
+                {"coalition": "beta", "measure": "exiters", "period": 0, "value": 90},
+            ],
+        )
+        == 2
+    )
 
 
 # ---------------------------------------------------------------- tags and comparisons
@@ -274,14 +352,30 @@ def test_tagging_a_coaching_session_with_measures(db, world, measures):
     from cop.core.models import utcnow
 
     coaching.ensure_default_topics()
-    session = coaching.log_session(world["coach"], world["alpha"], {
-        "started_at": utcnow() - timedelta(hours=3), "duration_minutes": 30, "modality": "phone",
-        "initiated_by": "coach", "coach_ids": [world["coach"].id], "attendee_ids": [],
-        "other_attendees": "", "topics": [], "need": "", "summary": "Call", "outcome": "",
-        "next_session_on": None, "private_notes": ""})
+    session = coaching.log_session(
+        world["coach"],
+        world["alpha"],
+        {
+            "started_at": utcnow() - timedelta(hours=3),
+            "duration_minutes": 30,
+            "modality": "phone",
+            "initiated_by": "coach",
+            "coach_ids": [world["coach"].id],
+            "attendee_ids": [],
+            "other_attendees": "",
+            "topics": [],
+            "need": "",
+            "summary": "Call",
+            "outcome": "",
+            "next_session_on": None,
+            "private_notes": "",
+        },
+    )
     ids = [measures["exiters"].id, measures["entered-employment"].id]
     assert [m.slug for m in services.tag_session(world["coach"], session, ids)] == [
-        "exiters", "entered-employment"]
+        "exiters",
+        "entered-employment",
+    ]
     services.tag_session(world["coach"], session, [measures["exiters"].id])
     entries = audit(db, "coaching_session.measures")
     assert entries[-1].details["previous"] == ["entered-employment", "exiters"]
@@ -306,8 +400,12 @@ def test_a_published_comparison_is_frozen(db, world, measures, q):
     services.save_report(world["admin"], world["alpha"], q["last"], figures={"exiters": 99})
     db.session.expire_all()
     again = db.session.get(Comparison, comparison.id)
-    assert next(r for r in again.snapshot["rows"]
-                if r["slug"] == "alpha")["cells"]["exiters"]["actual"] == 10
+    assert (
+        next(r for r in again.snapshot["rows"] if r["slug"] == "alpha")["cells"]["exiters"][
+            "actual"
+        ]
+        == 10
+    )
     with pytest.raises(PermissionDenied):
         services.publish_comparison(world["coach"], q["last"])
     services.withdraw_comparison(world["admin"], again)
@@ -327,8 +425,14 @@ def test_only_aggregates_are_stored():
 
 def test_reports_are_unique_per_coalition_and_quarter(db, world, measures, q):
     make_report(world["alpha"], q["last"])
-    db.session.add(QuarterlyReport(coalition_id=world["alpha"].id, year=q["last"].year,
-                                   quarter=q["last"].number, status="draft"))
+    db.session.add(
+        QuarterlyReport(
+            coalition_id=world["alpha"].id,
+            year=q["last"].year,
+            quarter=q["last"].number,
+            status="draft",
+        )
+    )
     with pytest.raises(sa.exc.IntegrityError):
         db.session.commit()
     db.session.rollback()
