@@ -79,6 +79,12 @@ class Config:
             os.environ.get("DATABASE_URL") or f"sqlite:///{inst / 'cop.db'}"
         )
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        if not self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
+            # One gevent process serves many requests and sockets at once: a bigger pool
+            # than SQLAlchemy's 5 + 10 (docs/deployment.md sizes it against max_connections).
+            self.SQLALCHEMY_ENGINE_OPTIONS.update(
+                pool_size=_int("DB_POOL_SIZE", 10), max_overflow=_int("DB_MAX_OVERFLOW", 20)
+            )
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         self.SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE") or "threading"
         # Several deployments (or test runs) can share one Redis with distinct channels.

@@ -13,8 +13,25 @@ import re
 from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD
 
+ROLES = (
+    "admin",
+    "coach",
+    "other_coach",
+    "lead",
+    "member",
+    "other_member",
+    "expert",
+    "guest",
+    "deactivated",
+    "anonymous",
+)
 WRITE_METHODS = ("POST", "PATCH", "PUT")
 STRANGERS = ("anonymous", "deactivated")
+
+
+def row(*statuses: int) -> dict[str, int]:
+    """The expected statuses of one case, in the order of ROLES."""
+    return dict(zip(ROLES, statuses, strict=True))
 
 
 def cases(matrix) -> list[tuple[str, str, int]]:

@@ -19,41 +19,8 @@ may not know it exists. API: 401 without a (valid) bearer token.
 
 from __future__ import annotations
 
-ROLES = (
-    "admin",
-    "coach",
-    "other_coach",
-    "lead",
-    "member",
-    "other_member",
-    "expert",
-    "guest",
-    "deactivated",
-    "anonymous",
-)
-
-
-def _row(
-    admin, coach, other_coach, lead, member, other_member, expert, guest, deactivated, anonymous
-) -> dict[str, int]:
-    return dict(
-        zip(
-            ROLES,
-            (
-                admin,
-                coach,
-                other_coach,
-                lead,
-                member,
-                other_member,
-                expert,
-                guest,
-                deactivated,
-                anonymous,
-            ),
-            strict=True,
-        )
-    )
+from tests.route_walker import ROLES  # noqa: F401 - each feature table names its roles
+from tests.route_walker import row as _row
 
 
 def _all(status: int) -> dict[str, int]:

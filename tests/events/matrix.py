@@ -23,41 +23,7 @@ hosts do not register). Guests see only events they are invited to: 404 everywhe
 
 from __future__ import annotations
 
-ROLES = (
-    "admin",
-    "coach",
-    "other_coach",
-    "lead",
-    "member",
-    "other_member",
-    "expert",
-    "guest",
-    "deactivated",
-    "anonymous",
-)
-
-
-def _row(
-    admin, coach, other_coach, lead, member, other_member, expert, guest, deactivated, anonymous
-) -> dict[str, int]:
-    return dict(
-        zip(
-            ROLES,
-            (
-                admin,
-                coach,
-                other_coach,
-                lead,
-                member,
-                other_member,
-                expert,
-                guest,
-                deactivated,
-                anonymous,
-            ),
-            strict=True,
-        )
-    )
+from tests.route_walker import ROLES  # noqa: E402
 
 
 def _html(default, **overrides) -> dict[str, int]:

@@ -18,42 +18,8 @@ validation (a POST with no fields), 401 the API wants a token, 403 may see but n
 
 from __future__ import annotations
 
-ROLES = (
-    "admin",
-    "coach",
-    "other_coach",
-    "lead",
-    "member",
-    "other_member",
-    "expert",
-    "guest",
-    "deactivated",
-    "anonymous",
-)
-
-
-def _row(
-    admin, coach, other_coach, lead, member, other_member, expert, guest, deactivated, anonymous
-) -> dict[str, int]:
-    return dict(
-        zip(
-            ROLES,
-            (
-                admin,
-                coach,
-                other_coach,
-                lead,
-                member,
-                other_member,
-                expert,
-                guest,
-                deactivated,
-                anonymous,
-            ),
-            strict=True,
-        )
-    )
-
+from tests.route_walker import ROLES  # noqa: F401 - each feature table names its roles
+from tests.route_walker import row as _row
 
 COMMUNITY = _row(200, 200, 200, 200, 200, 200, 200, 404, 302, 302)
 API_COMMUNITY = COMMUNITY | {"deactivated": 401, "anonymous": 401}

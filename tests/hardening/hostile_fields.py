@@ -355,6 +355,153 @@ def coalition_name(ctx: Ctx, text: str) -> Shown:
     return Shown(f"/coalitions/{coalition.slug}", "member")
 
 
+# ---------------------------------------------------------------- experts
+
+
+def _outside_profile(ctx: Ctx, **values):
+    """A new profile maintained by the coach (an expert's own profile is one a person)."""
+    from tests.experts.helpers import outside_profile
+
+    return outside_profile(ctx.world, **values)
+
+
+def _expert(ctx: Ctx, **values) -> Shown:
+    profile = _outside_profile(ctx, **values)
+    return Shown(f"/experts/{profile.id}", "member")
+
+
+def expert_name(ctx: Ctx, text: str) -> Shown:
+    return _expert(ctx, name=text)
+
+
+def expert_organization(ctx: Ctx, text: str) -> Shown:
+    return _expert(ctx, organization=text)
+
+
+def expert_title(ctx: Ctx, text: str) -> Shown:
+    return _expert(ctx, title=text)
+
+
+def expert_bio(ctx: Ctx, text: str) -> Shown:
+    return _expert(ctx, bio=text)
+
+
+def _expert_request(ctx: Ctx, need: str):
+    """The member asks the coach's outside expert (requests left pending do not count
+    against the expert's monthly capacity)."""
+    from cop.experts import services
+
+    profile = ctx.once("outside_expert", lambda: _outside_profile(ctx, monthly_capacity=20))
+    return services.create_request(
+        ctx.world["member"], profile, {"coalition_id": ctx.world["alpha"].id, "need": need}
+    )
+
+
+def expert_need(ctx: Ctx, text: str) -> Shown:
+    req = _expert_request(ctx, text)
+    return Shown(f"/experts/requests/{req.id}", "coach")
+
+
+def expert_decline_note(ctx: Ctx, text: str) -> Shown:
+    from cop.experts import services
+
+    req = _expert_request(ctx, "Hostile decline note test")
+    services.change_state(ctx.world["coach"], req, "declined", note=text)
+    return Shown(f"/experts/requests/{req.id}", "member")
+
+
+# ---------------------------------------------------------------- library
+
+
+def _resource(ctx: Ctx, **values):
+    from cop.library import services
+
+    fields = {"title": "Hostile library test", "summary": "A template.", "type": "template"}
+    fields.update(values)
+    return services.share_resource(ctx.world["member"], services.ResourceValues(**fields))
+
+
+def library_title(ctx: Ctx, text: str) -> Shown:
+    resource = _resource(ctx, title=text)
+    return Shown(f"/library/resources/{resource.id}", "other_member")
+
+
+def library_summary(ctx: Ctx, text: str) -> Shown:
+    resource = _resource(ctx, summary=text)
+    return Shown(f"/library/resources/{resource.id}", "other_member")
+
+
+def library_comment(ctx: Ctx, text: str) -> Shown:
+    from cop.library import services
+
+    resource = ctx.once("library_resource", lambda: _resource(ctx, title="Hostile comments"))
+    services.add_comment(ctx.world["other_member"], resource, text)
+    return Shown(f"/library/resources/{resource.id}", "member")
+
+
+def _collection(ctx: Ctx, title: str = "Hostile collection", description: str = "") -> Shown:
+    from cop.library import services
+
+    collection = services.create_collection(ctx.world["coach"], title, description)
+    return Shown(f"/library/collections/{collection.id}", "member")
+
+
+def collection_title(ctx: Ctx, text: str) -> Shown:
+    return _collection(ctx, title=text)
+
+
+def collection_description(ctx: Ctx, text: str) -> Shown:
+    return _collection(ctx, description=text)
+
+
+def collection_note(ctx: Ctx, text: str) -> Shown:
+    """A curator's note on a resource in a collection (a new resource each time)."""
+    from cop.library import services
+
+    def make():
+        return services.create_collection(ctx.world["coach"], "Hostile notes")
+
+    collection = ctx.once("library_collection", make)
+    services.add_to_collection(ctx.world["coach"], collection, _resource(ctx), text)
+    return Shown(f"/library/collections/{collection.id}", "member")
+
+
+# ---------------------------------------------------------------- commitments
+
+
+def _commitment(ctx: Ctx, **values):
+    """Submitted by the signed-in member: queued for review, shown to its submitter."""
+    from cop.commitments import services
+    from tests.commitments.helpers import make_input
+
+    return services.submit(ctx.world["member"], make_input(**values))
+
+
+def _commitment_page(ctx: Ctx, **values) -> Shown:
+    return Shown(f"/commitments/{_commitment(ctx, **values).id}", "member")
+
+
+def commitment_org_name(ctx: Ctx, text: str) -> Shown:
+    return _commitment_page(ctx, org_name=text)
+
+
+def commitment_title(ctx: Ctx, text: str) -> Shown:
+    return _commitment_page(ctx, title=text)
+
+
+def commitment_description(ctx: Ctx, text: str) -> Shown:
+    return _commitment_page(ctx, description=text)
+
+
+def commitment_review_message(ctx: Ctx, text: str) -> Shown:
+    """The admin asks for changes: the message shows on the contact's edit page."""
+    from cop.commitments import services
+
+    commitment = _commitment(ctx)
+    services.review(ctx.world["admin"], commitment, "changes", text)
+    return Shown(f"/commitments/edit/{services.make_token(commitment, 'edit')}", "member")
+
+
 FIELDS: list[HostileField] = [
     HostileField("forums.thread.title", forum_title),
     HostileField("forums.post.body", forum_post, markdown=True),
@@ -378,4 +525,20 @@ FIELDS: list[HostileField] = [
     HostileField(
         "notifications.notification.excerpt", notification_excerpt, markdown=True, capacity=15
     ),
+    HostileField("experts.profile.name", expert_name),
+    HostileField("experts.profile.organization", expert_organization),
+    HostileField("experts.profile.title", expert_title),
+    HostileField("experts.profile.bio", expert_bio, markdown=True),
+    HostileField("experts.request.need", expert_need),
+    HostileField("experts.request.decline_note", expert_decline_note),
+    HostileField("library.resource.title", library_title),
+    HostileField("library.resource.summary", library_summary, markdown=True),
+    HostileField("library.comment.body", library_comment, markdown=True),
+    HostileField("library.collection.title", collection_title),
+    HostileField("library.collection.description", collection_description, markdown=True),
+    HostileField("library.collection_item.note", collection_note),
+    HostileField("commitments.commitment.org_name", commitment_org_name),
+    HostileField("commitments.commitment.title", commitment_title),
+    HostileField("commitments.commitment.description", commitment_description, markdown=True),
+    HostileField("commitments.commitment.review_message", commitment_review_message),
 ]

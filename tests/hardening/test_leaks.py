@@ -2,12 +2,13 @@
 calendar feed, an API list or a notification.
 
 Private content of alpha (a thread in alpha's forum, a coaching log with private notes, a
-report narrative, a chat message, an event for alpha only), each with a marker word and an
-@mention of every outsider, is added between two fetches of every GET URL that each
-outsider (other_member, other_coach, expert, guest) may open: the rows with 200 for that
-role in every route table (global and per feature), searches with the marker as q=, and the
-outsider's own calendar feed. The marker must not appear, and every page must be the same
-before and after: same status, same counts, same text.
+report narrative, a chat message, an event for alpha only, a library resource for alpha
+only, an introduction request to an expert; a staff-only library resource), each with a
+marker word and an @mention of every outsider, is added between two fetches of every GET
+URL that each outsider (other_member, other_coach, expert, guest) may open: the rows with
+200 for that role in every route table (global and per feature), searches with the marker
+as q=, and the outsider's own calendar feed. The marker must not appear, and every page
+must be the same before and after: same status, same counts, same text.
 """
 
 from __future__ import annotations
@@ -26,8 +27,11 @@ MARKER = "zqxleakmarker" + uuid.uuid4().hex[:8]
 # Events for chosen coalitions are open to every coach and admin (docs/events.md: staff see
 # every audience), so alpha's event is private from the other outsiders only.
 EVENT_MARKER = "zqxeventmarker" + uuid.uuid4().hex[:8]
+# Staff-only library resources are open to every coach (docs/library.md), likewise.
+STAFF_MARKER = "zqxstaffmarker" + uuid.uuid4().hex[:8]
 STAFF = {"other_coach"}
 EVENT_PAGES = ("/events", "/api/v1/events", "/calendar/")
+LIBRARY_PAGES = ("/library", "/api/v1/library")
 # Rows that are someone else's secret credential, not a page of the role's own.
 SKIP = {"GET /calendar/{token}.ics"}  # member's feed token; each outsider's own is added
 # GETs that count themselves (a download adds to the counts other pages show).
@@ -106,7 +110,9 @@ def add_private_content(world, marker: str) -> list[str]:
     from cop.chat import services as chat
     from cop.coaching.services import log_session
     from cop.events.services import create_event
+    from cop.experts import services as experts
     from cop.forums import services as forums
+    from cop.library import services as library
     from tests.coaching.conftest import session_values
     from tests.events.conftest import event_values
     from tests.forums.helpers import category
@@ -153,7 +159,55 @@ def add_private_content(world, marker: str) -> list[str]:
             coalition_ids=[world["alpha"].id],
         ),
     )
-    return ["forum thread", "coaching log", "report", "chat message", "event"]
+    library.share_resource(
+        world["member"],
+        library.ResourceValues(
+            title=f"Alpha only {marker}",
+            summary=f"Summary {text}",
+            type="template",
+            visibility="coalition",
+            coalition_id=world["alpha"].id,
+        ),
+    )
+    library.share_resource(
+        world["coach"],
+        library.ResourceValues(
+            title=f"Staff only {STAFF_MARKER}",
+            summary=f"Summary {STAFF_MARKER} {mentions}",
+            type="template",
+            visibility="staff",
+        ),
+    )
+    # To the profile alpha's coach maintains (made by the experts table's ids(), before the
+    # first look): the expert outsider answers requests to their own profile only.
+    experts.create_request(
+        world["member"],
+        _outside_profile(world["coach"]),
+        {"coalition_id": world["alpha"].id, "need": f"Need {text}"},
+    )
+    return [
+        "forum thread",
+        "coaching log",
+        "report",
+        "chat message",
+        "event",
+        "library resources",
+        "expert request",
+    ]
+
+
+def _outside_profile(maintainer):
+    import sqlalchemy as sa
+
+    from cop.experts.models import ExpertProfile
+    from cop.extensions import db
+
+    return db.session.execute(
+        sa.select(ExpertProfile)
+        .where(ExpertProfile.maintainer_id == maintainer.id)
+        .order_by(ExpertProfile.id)
+        .limit(1)
+    ).scalar_one()
 
 
 def _room_id(key: str) -> int:
@@ -194,13 +248,13 @@ def test_private_content_of_alpha_reaches_no_outsider(app, db, world):
     failures = []
     for key, (status, text) in after.items():
         role, url = key
-        markers = [MARKER] if role in STAFF else [MARKER, EVENT_MARKER]
+        markers = [MARKER] if role in STAFF else [MARKER, EVENT_MARKER, STAFF_MARKER]
         shown = [m for m in markers if m in text and m not in before[key][1]]
         if shown:
             at = text.index(shown[0])
             failures.append(f"{role:>12} {url}: shows {shown[0]}: ...{text[at - 80 : at + 40]!r}")
-        elif role in STAFF and url.startswith(EVENT_PAGES):
-            continue  # the event is theirs to see; the marker check above still holds
+        elif role in STAFF and url.startswith(EVENT_PAGES + LIBRARY_PAGES):
+            continue  # the event and staff resource are theirs to see; markers still checked
         elif (status, text) != before[key]:
             failures.append(
                 f"{role:>12} {url}: changed ({before[key][0]} -> {status})\n"

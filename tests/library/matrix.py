@@ -17,42 +17,8 @@ from __future__ import annotations
 
 import base64
 
-ROLES = (
-    "admin",
-    "coach",
-    "other_coach",
-    "lead",
-    "member",
-    "other_member",
-    "expert",
-    "guest",
-    "deactivated",
-    "anonymous",
-)
-
-
-def _row(
-    admin, coach, other_coach, lead, member, other_member, expert, guest, deactivated, anonymous
-) -> dict[str, int]:
-    return dict(
-        zip(
-            ROLES,
-            (
-                admin,
-                coach,
-                other_coach,
-                lead,
-                member,
-                other_member,
-                expert,
-                guest,
-                deactivated,
-                anonymous,
-            ),
-            strict=True,
-        )
-    )
-
+from tests.route_walker import ROLES  # noqa: F401 - each feature table names its roles
+from tests.route_walker import row as _row
 
 ALL = _row(*[200] * 10)
 SEE_PRIV = _row(200, 200, 404, 200, 200, 404, 404, 404, 404, 404)

@@ -22,42 +22,8 @@ know it exists.
 
 from __future__ import annotations
 
-ROLES = (
-    "admin",
-    "coach",
-    "other_coach",
-    "lead",
-    "member",
-    "other_member",
-    "expert",
-    "guest",
-    "deactivated",
-    "anonymous",
-)
-
-
-def _row(
-    admin, coach, other_coach, lead, member, other_member, expert, guest, deactivated, anonymous
-) -> dict[str, int]:
-    return dict(
-        zip(
-            ROLES,
-            (
-                admin,
-                coach,
-                other_coach,
-                lead,
-                member,
-                other_member,
-                expert,
-                guest,
-                deactivated,
-                anonymous,
-            ),
-            strict=True,
-        )
-    )
-
+from tests.route_walker import ROLES  # noqa: F401 - each feature table names its roles
+from tests.route_walker import row as _row
 
 # Pages. USE: everyone in the program (coaches and coalition members); SEE: alpha's reporting.
 USE = _row(200, 200, 200, 200, 200, 200, 404, 404, 302, 302)
