@@ -111,6 +111,9 @@ def _init_extensions(app: Flask) -> None:
         manage_session=False,
     )
     security.init_app(app)
+    from cop.core.text import install_nul_guard
+
+    install_nul_guard()
     _import_models()
 
 
