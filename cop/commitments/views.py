@@ -17,6 +17,7 @@ from cop.commitments.permissions import (
     is_owner,
 )
 from cop.core.errors import ServiceError
+from cop.core.forms import error_list
 from cop.extensions import limiter
 
 bp = Blueprint("commitments", __name__, url_prefix="/commitments")
@@ -40,24 +41,6 @@ def show_errors(form, exc: ServiceError) -> None:
             target.errors = [*target.errors, message]
         else:
             form.form_errors.append(message)
-
-
-def error_list(form) -> list[tuple[str, str, str]]:
-    """(field id, label, message) of every error, in page order, for the error summary."""
-    found = [("", "", message) for message in form.form_errors]
-    for f in form:
-        if f.type == "CSRFTokenField":
-            if f.errors:
-                found.append(
-                    (
-                        "",
-                        "",
-                        "The form expired or was not sent from this site. Please submit it again.",
-                    )
-                )
-            continue
-        found.extend((f.id, str(f.label.text), m) for m in f.errors if isinstance(m, str))
-    return found
 
 
 # ---------------------------------------------------------------- public pages

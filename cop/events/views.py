@@ -25,6 +25,7 @@ from cop.accounts.models import User
 from cop.coalitions.models import Sector
 from cop.core.csvsafe import csv_response
 from cop.core.errors import ServiceError
+from cop.core.forms import error_list
 from cop.core.models import utcnow
 from cop.core.security import is_safe_next
 from cop.core.timezones import US_TIMEZONES, localtime, zone
@@ -99,24 +100,6 @@ def _form_error(form, exc: ServiceError) -> None:
         target.errors = [*target.errors, exc.message]
     else:
         form.form_errors.append(exc.message)
-
-
-def error_list(form) -> list[tuple[str, str, str]]:
-    """(field id, label, message) of every error, in page order, for the error summary."""
-    found = [("", "", message) for message in form.form_errors]
-    for f in form:
-        if f.type == "CSRFTokenField":
-            if f.errors:
-                found.append(
-                    (
-                        "",
-                        "",
-                        "The form expired or was not sent from this site. Please submit it again.",
-                    )
-                )
-            continue
-        found.extend((f.id, str(f.label.text), m) for m in f.errors if isinstance(m, str))
-    return found
 
 
 def _filters() -> queries.Filters:

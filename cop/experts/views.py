@@ -9,6 +9,7 @@ from cop.accounts.forms import choices
 from cop.coalitions.models import SECTOR_LABELS, STATES, Coalition
 from cop.core.csvsafe import csv_response
 from cop.core.errors import ServiceError
+from cop.core.forms import error_list
 from cop.core.models import utcnow
 from cop.experts import queries, services
 from cop.experts.forms import FollowUpForm, ProfileForm, RequestForm, StateForm
@@ -42,24 +43,6 @@ def _field_error(form, exc: ServiceError) -> None:
         target.errors = [*target.errors, exc.message]
     else:
         form.form_errors.append(exc.message)
-
-
-def error_list(form) -> list[tuple[str, str, str]]:
-    """(field id, label, message) of every error, in page order, for the error summary."""
-    found = [("", "", message) for message in form.form_errors]
-    for f in form:
-        if f.type == "CSRFTokenField":
-            if f.errors:
-                found.append(
-                    (
-                        "",
-                        "",
-                        "The form expired or was not sent from this site. Please submit it again.",
-                    )
-                )
-            continue
-        found.extend((f.id, str(f.label.text), m) for m in f.errors if isinstance(m, str))
-    return found
 
 
 def _filters() -> queries.Filters:

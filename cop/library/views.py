@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 
 from cop.coalitions.models import Coalition
 from cop.core.errors import ServiceError
+from cop.core.forms import error_list
 from cop.extensions import db
 from cop.library import files, queries, services
 from cop.library.forms import (
@@ -80,24 +81,6 @@ def _field_error(form, exc: ServiceError) -> None:
         target.errors = [*list(target.errors), exc.message]
     else:
         form.form_errors.append(exc.message)
-
-
-def error_list(form) -> list[tuple[str, str, str]]:
-    """(field id, label, message) of every error, for the error summary."""
-    found = [("", "", m) for m in form.form_errors]
-    for f in form:
-        if f.type == "CSRFTokenField":
-            if f.errors:
-                found.append(
-                    (
-                        "",
-                        "",
-                        "The form expired or was not sent from this site. Please submit it again.",
-                    )
-                )
-            continue
-        found.extend((f.id, str(f.label.text), m) for m in f.errors if isinstance(m, str))
-    return found
 
 
 def _values(form: ResourceForm) -> services.ResourceValues:

@@ -21,6 +21,7 @@ from cop.accounts.forms import choices
 from cop.coalitions.permissions import is_lead, memberships_of
 from cop.core.csvsafe import csv_response
 from cop.core.errors import Conflict, ServiceError
+from cop.core.forms import error_list
 from cop.extensions import db
 from cop.reporting import dashboards, exports, imports, queries, services
 from cop.reporting.charts import column_chart
@@ -109,24 +110,6 @@ def _field_errors(form, errors: dict[str, str], measures: list[Measure]) -> None
             field.errors = [*field.errors, message]
         else:
             form.form_errors.append(message)
-
-
-def error_list(form) -> list[tuple[str, str, str]]:
-    """(field id, label, message) of every error in page order, for the error summary."""
-    found = [("", "", message) for message in form.form_errors]
-    for f in form:
-        if f.type == "CSRFTokenField":
-            if f.errors:
-                found.append(
-                    (
-                        "",
-                        "",
-                        "The form expired or was not sent from this site. Please submit it again.",
-                    )
-                )
-            continue
-        found.extend((f.id, str(f.label.text), m) for m in f.errors if isinstance(m, str))
-    return found
 
 
 def chart_points(points, fmt):
