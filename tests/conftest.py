@@ -55,6 +55,9 @@ def postgres_database(prefix: str = "cop_test"):
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        # A test database need not survive a power cut: commits do not wait for the WAL to
+        # reach the disk (most tests commit many small transactions).
+        conn.execute(sa.text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     try:
         yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
     finally:
@@ -191,6 +194,12 @@ def login(client, user_or_email, password: str = factories.PASSWORD):
 @pytest.fixture
 def world(app):
     """One of every kind of user around two coalitions, for permission tests."""
+    return build_world()
+
+
+def build_world() -> dict:
+    """The users and coalitions of the `world` fixture (in an app context, empty tables);
+    the route walker (tests/route_walker.py) builds a fresh one after a write."""
     a = factories.make_coalition("alpha", name="Alpha Coalition (demo)", states=["OH", "MI"])
     b = factories.make_coalition(
         "beta",

@@ -119,7 +119,11 @@ def test_forum_post_flooding_is_throttled_per_user(app, db, world, monkeypatch):
     assert reply(lead, 1).status_code == 303
     db.session.expire_all()
     bodies = (
-        db.session.execute(sa.select(Post.body).where(Post.thread_id == thread.id)).scalars().all()
+        db.session.execute(
+            sa.select(Post.body).where(Post.thread_id == thread.id).order_by(Post.id)
+        )
+        .scalars()
+        .all()
     )
     assert bodies == ["Replies welcome", "Reply 0", "Reply 1", "Reply 2", "Reply 1"]
 

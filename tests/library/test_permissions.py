@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests import route_walker as walker
 from tests.library import matrix
 
@@ -17,9 +15,5 @@ def test_the_matrix_names_the_right_endpoints(app, world):
     assert set(matrix.ROWS) == set(matrix.ENDPOINTS.values())
 
 
-@pytest.mark.parametrize(
-    ("key", "role", "expected"), walker.cases(matrix), ids=walker.case_ids(matrix)
-)
-def test_route_by_role(app, world, key, role, expected):
-    response = walker.check_case(app, world, matrix, key, role, expected)
-    response.close()
+def test_every_library_route_for_every_role(app, world):
+    walker.walk(app, matrix, world=world)
