@@ -18,6 +18,14 @@ def is_active_user(user: User | None) -> bool:
 _active = is_active_user
 
 
+def unproxied(user):
+    """The user behind Flask-Login's `current_user` proxy (anything else unchanged). Every
+    attribute read through the proxy looks the user up again; a predicate applied to a
+    whole list reads many, so list filters unwrap the user once."""
+    unwrap = getattr(user, "_get_current_object", None)
+    return unwrap() if unwrap is not None else user
+
+
 def memberships_of(user: User) -> dict[int, bool]:
     """coalition id -> is_lead, for the user's memberships (cached on the user object)."""
     cache = getattr(user, "_membership_cache", None)

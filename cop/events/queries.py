@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from cop.accounts.models import User
 from cop.coalitions.models import Coalition
+from cop.coalitions.permissions import unproxied
 from cop.core.models import utcnow
 from cop.core.pagination import Page, decode_cursor, encode_cursor
 from cop.events.models import (
@@ -221,6 +222,7 @@ def feed_events(user: User, now: datetime | None = None) -> list[Event]:
         .all()
     )
     # A registrant who lost access (left the coalition) no longer gets the event.
+    user = unproxied(user)
     return [e for e in rows if can_view_event(user, e)]
 
 

@@ -17,7 +17,11 @@ import sqlalchemy as sa
 from flask import abort
 
 from cop.accounts.models import Role, User
-from cop.coalitions.permissions import can_moderate_coalition, can_view_coalition_private
+from cop.coalitions.permissions import (
+    can_moderate_coalition,
+    can_view_coalition_private,
+    unproxied,
+)
 from cop.coalitions.permissions import is_active_user as _active
 from cop.extensions import db
 from cop.forums.models import Category, CategoryKind, Post, Thread, ThreadKind
@@ -156,6 +160,7 @@ def can_view_hidden_post(user: User | None, post: Post) -> bool:
 
 def visible_categories(user: User | None) -> list[Category]:
     """Every category the user may read, in display order (one query)."""
+    user = unproxied(user)
     if not can_use_forums(user):
         return []
     rows = db.session.execute(
