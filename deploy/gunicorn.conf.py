@@ -19,6 +19,7 @@ Every value can be changed through the environment (GUNICORN_*) or on the comman
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import socket
 
@@ -88,6 +89,8 @@ def post_worker_init(worker):
         return
     from cop.extensions import socketio
 
+    gc.collect()
+    gc.freeze()  # as cop serve does: the loaded app stays out of full GC passes
     for task in tasks:
         socketio.start_background_task(task, app)
     worker.log.info(

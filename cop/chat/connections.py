@@ -27,7 +27,7 @@ from cop.core.models import utcnow
 from cop.extensions import db, socketio
 
 log = logging.getLogger(__name__)
-CHUNK = 500
+CHUNK = 250  # sockets per slice of a watchdog pass (and ids per IN list)
 
 
 @dataclass
@@ -247,14 +247,9 @@ def _fingerprints(conns: list[Connection], users: dict[int, tuple]) -> dict[int,
     return {uid: tuple(p) for uid, p in parts.items()}
 
 
-def sweep(app: Flask) -> dict[str, int]:
-    """One pass of the watchdog over this process's sockets. Needs an app context."""
-    state = chat_state(app)
-    conns = state.snapshot()
-    result = {"disconnected": 0, "removed": 0, "checked": 0}
-    if not conns:
-        state.fingerprints.clear()
-        return result
+def _sweep_slice(state: ChatState, conns: list[Connection], result: dict[str, int]) -> dict:
+    """Check one slice of sockets: credentials, then rooms of users whose access-relevant
+    data changed since the last pass. Returns the slice's fingerprints."""
     sessions, tokens, users = _live_credentials(conns)
     alive = []
     for conn in conns:
@@ -265,10 +260,14 @@ def sweep(app: Flask) -> dict[str, int]:
             result["disconnected"] += 1
     with_rooms = [c for c in alive if c.rooms]
     prints = _fingerprints(with_rooms, users)
-    changed = {uid for uid, fp in prints.items() if state.fingerprints.get(uid) != fp}
-    for uid in changed:
+    by_user: dict[int, list[Connection]] = {}
+    for conn in with_rooms:
+        by_user.setdefault(conn.user_id, []).append(conn)
+    for uid, fp in prints.items():
+        if state.fingerprints.get(uid) == fp:
+            continue
         user = db.session.get(User, uid)
-        for conn in (c for c in with_rooms if c.user_id == uid):
+        for conn in by_user.get(uid, ()):
             for room_id in list(conn.rooms):
                 result["checked"] += 1
                 room = db.session.get(ChatRoom, room_id)
@@ -276,7 +275,34 @@ def sweep(app: Flask) -> dict[str, int]:
                     exit_room(state, conn, room_id)
                     events.room_removed(conn.sid, room_id)
                     result["removed"] += 1
-    state.fingerprints = {uid: fp for uid, fp in prints.items()}
+    return prints
+
+
+def sweep(app: Flask, *, pause=None) -> dict[str, int]:
+    """One pass of the watchdog over this process's sockets. Needs an app context.
+
+    The sockets are checked in slices of CHUNK, one user's sockets always in the same
+    slice; between slices `pause()` (the watchdog passes socketio.sleep(0)) lets the
+    server's other greenlets run, so a pass over thousands of sockets never holds up a
+    broadcast for more than one slice's work."""
+    state = chat_state(app)
+    conns = sorted(state.snapshot(), key=lambda c: c.user_id)
+    result = {"disconnected": 0, "removed": 0, "checked": 0}
+    if not conns:
+        state.fingerprints.clear()
+        return result
+    prints: dict[int, tuple] = {}
+    start = 0
+    while start < len(conns):
+        stop = min(start + CHUNK, len(conns))
+        while stop < len(conns) and conns[stop].user_id == conns[stop - 1].user_id:
+            stop += 1
+        prints.update(_sweep_slice(state, conns[start:stop], result))
+        start = stop
+        if pause is not None and start < len(conns):
+            db.session.rollback()  # no transaction (SQLite read lock) held while paused
+            pause()
+    state.fingerprints = prints
     now = time.monotonic()
     if now - state.last_presence_refresh > 20:
         state.presence.refresh()
@@ -292,7 +318,7 @@ def access_watchdog(app: Flask) -> None:
         try:
             with app.app_context():
                 try:
-                    sweep(app)
+                    sweep(app, pause=lambda: socketio.sleep(0))
                 finally:
                     db.session.remove()
         except Exception:  # noqa: BLE001 - keep watching; the next pass may succeed

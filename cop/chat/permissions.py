@@ -29,6 +29,7 @@ from cop.coalitions.permissions import (
     can_moderate_coalition,
     can_view_coalition_private,
     can_view_directory,
+    unproxied,
 )
 from cop.coalitions.permissions import is_active_user as _active
 from cop.core.models import utcnow
@@ -232,6 +233,7 @@ def get_room_or_404(user: User | None, room_id: int) -> ChatRoom:
 
 
 def accessible(user: User, rooms: Iterable[ChatRoom]) -> list[ChatRoom]:
+    user = unproxied(user)
     return [room for room in rooms if can_access_room(user, room)]
 
 

@@ -16,6 +16,7 @@ from cop.chat.models import (
     RoomKind,
 )
 from cop.chat.permissions import can_access_room, can_message_user
+from cop.coalitions.permissions import unproxied
 from cop.extensions import db
 
 KIND_ORDER = {
@@ -60,6 +61,7 @@ def rooms_for(user: User) -> list[RoomRow]:
         .scalars()
         .all()
     )
+    user = unproxied(user)
     rooms = [r for r in shared if can_access_room(user, r)]
     dms = (
         db.session.execute(
@@ -186,4 +188,5 @@ def people_to_message(viewer: User, q: str, limit: int = 30) -> list[User]:
             )
         )
     users = db.session.execute(stmt.order_by(User.name).limit(limit)).scalars().all()
+    viewer = unproxied(viewer)
     return [u for u in users if can_message_user(viewer, u)]

@@ -19,7 +19,7 @@ from limits import parse as parse_limit
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from cop.accounts.models import User
 from cop.chat import events
@@ -385,8 +385,6 @@ def _notify_recipients(
 ) -> None:
     from cop.notifications.services import notify
 
-    if not mentioned and room.kind != RoomKind.DM.value:
-        return
     url = _room_url(room, message.seq)
     context = [("room", room.id)]
     notified: set[int] = set()
@@ -457,8 +455,11 @@ def send_message(actor: User, room_id, body, client_id) -> SendResult:
     mentioned = mentioned_users(room, body)
     html = render_body(body, mentioned)
     room_id, actor_id = room.id, actor.id
+    notify = bool(mentioned) or room.kind == RoomKind.DM.value
 
     def work() -> tuple[ChatMessage, dict]:
+        # The room's row stays locked from taking the seq to the commit, and every sender
+        # in the room waits for it: this transaction is only the number and the insert.
         seq = _next_seq(room_id, ChatRoom.last_seq)
         message = ChatMessage(
             room_id=room_id,
@@ -471,8 +472,6 @@ def send_message(actor: User, room_id, body, client_id) -> SendResult:
         )
         db.session.add(message)
         db.session.flush()
-        _upsert_read_state(actor_id, room_id, seq)
-        _notify_recipients(actor, room, message, mentioned)
         # Built before the commit expires the row: what is sent is exactly what is stored,
         # without reading it back.
         payload = events.message_payload(message)
@@ -489,7 +488,29 @@ def send_message(actor: User, room_id, body, client_id) -> SendResult:
             raise
         return SendResult(existing, False)
     events.message_created(payload)
+    notification = (actor, room, message, mentioned) if notify else None
+    _after_send(actor_id, room_id, payload["seq"], notification)
     return SendResult(message, True, payload)
+
+
+def _after_send(actor_id: int, room_id: int, seq: int, notification) -> None:
+    """The sender's read position and, when the message mentions someone or is a direct
+    message, the notifications (`notification`: the arguments of _notify_recipients), in a
+    transaction of their own after the message's, which they must not lengthen. Ids, not
+    the objects its commit expired: reading those would reload them. The message is
+    stored and acknowledged whatever happens here; a failure is logged."""
+
+    def work() -> None:
+        _upsert_read_state(actor_id, room_id, seq)
+        if notification:
+            _notify_recipients(*notification)
+        db.session.commit()
+
+    try:
+        _retrying(work)
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("chat: read state / notifications after message seq %s failed", seq)
 
 
 def _message_in_visible_room(actor: User, message_id) -> tuple[ChatMessage, ChatRoom]:

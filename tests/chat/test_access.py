@@ -116,3 +116,38 @@ def test_logout_hook_tells_that_sessions_sockets_at_once(app, chat_client, world
     login_session_ended(laptop_session)
     assert laptop.got("session_ended") == [{"reason": "logged_out"}]
     assert phone.got("session_ended") == []
+
+
+def test_a_sweep_works_in_slices_and_pauses_between_them(
+    app, world, chat_client, rooms, monkeypatch
+):
+    """With CHUNK sockets per slice the watchdog yields between slices (other greenlets
+    run); a user's sockets stay in one slice, and a change in any slice is still seen."""
+    from cop.chat import connections
+    from cop.coalitions.models import Membership
+    from cop.coalitions.services import remove_member
+    from cop.extensions import db
+
+    monkeypatch.setattr(connections, "CHUNK", 2)
+    for key in ("member", "lead", "coach", "admin"):
+        chat_client(key).join(rooms["alpha"])
+    chat_client("member").join(rooms["alpha"])  # a second socket of the same user
+    slices, pauses = [], []
+    real = connections._sweep_slice
+
+    def spy(state, conns, result):
+        slices.append([c.user_id for c in conns])
+        return real(state, conns, result)
+
+    monkeypatch.setattr(connections, "_sweep_slice", spy)
+    assert sweep(app, pause=lambda: pauses.append(len(slices)))["checked"] == 5
+    assert len(slices) >= 2 and pauses == list(range(1, len(slices)))
+    assert all(len(ids) >= 2 for ids in slices[:-1])
+    owners = [uid for ids in slices for uid in set(ids)]
+    assert len(owners) == len(set(owners)) == 4  # no user split across slices
+    membership = db.session.execute(
+        sa.select(Membership).where(Membership.user_id == world["member"].id)
+    ).scalar_one()
+    remove_member(world["admin"], membership)
+    result = sweep(app, pause=lambda: pauses.append(1))
+    assert result == {"disconnected": 0, "removed": 2, "checked": 2}
