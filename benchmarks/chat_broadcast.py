@@ -482,9 +482,12 @@ def run_once(target: str, args, data: dict, workdir: Path, rep: int) -> dict:
         pages = None
         if args.page_load:
             pages = start_page_load(args, servers[0], load_cpus, workdir)
+        cpu_before = sum(s.cpu_seconds() for s in servers)
+        started = time.monotonic()
         for w in workers:
             w.stdin.write("go\n")
             w.stdin.flush()
+        profilers = profile_servers(servers, target, rep, args.duration)
         latencies: list[float] = []
         sent = 0
         for i, w in enumerate(workers):
@@ -493,6 +496,10 @@ def run_once(target: str, args, data: dict, workdir: Path, rep: int) -> dict:
             out = json.loads((workdir / f"worker-{i}.out").read_text())
             latencies += out["latencies"]
             sent += out["sent"]
+        # Server CPU per second of the send phase (1.0 = one core busy all the time).
+        busy = (sum(s.cpu_seconds() for s in servers) - cpu_before) / (time.monotonic() - started)
+        for p in profilers:
+            p.wait(timeout=60)
         page_result = finish_page_load(pages) if pages else None
         peak = sum(s.rss_kib() for s in servers)
         return {
@@ -509,11 +516,43 @@ def run_once(target: str, args, data: dict, workdir: Path, rep: int) -> dict:
             "rss_idle_mib": idle / 1024,
             "rss_peak_mib": peak / 1024,
             "kib_per_conn": (idle - base) / max(1, ready),
+            "server_cpu": busy,
             "pages": page_result,
         }
     finally:
         for server in servers:
             server.__exit__(None, None, None)
+
+
+def profile_servers(servers, target: str, rep: int, duration: float) -> list:
+    """BENCH_PROFILE=DIR: sample each server with py-spy (`pip install py-spy`) during the
+    send phase, as collapsed stacks in DIR/<target>-<rep>-<i>.txt (flame graph input)."""
+    out = os.environ.get("BENCH_PROFILE")
+    if not out:
+        return []
+    Path(out).mkdir(parents=True, exist_ok=True)
+    spy = Path(sys.executable).with_name("py-spy")
+    return [
+        subprocess.Popen(
+            [
+                str(spy),
+                "record",
+                "--pid",
+                str(s.process.pid),
+                "--duration",
+                str(max(1, int(duration) - 2)),
+                "--rate",
+                "200",
+                "--format",
+                "raw",
+                "--output",
+                f"{out}/{target}-{rep}-{i}.txt",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for i, s in enumerate(servers)
+    ]
 
 
 def start_page_load(args, server, load_cpus, workdir: Path) -> subprocess.Popen:
@@ -550,7 +589,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def summarise(runs: list[dict]) -> dict:
-    keys = ("p50", "p90", "p99", "max", "rss_idle_mib", "kib_per_conn")
+    keys = ("p50", "p90", "p99", "max", "rss_idle_mib", "kib_per_conn", "server_cpu")
     out = {k: [r[k] for r in runs] for k in keys}
     out.update(
         target=runs[0]["target"],
@@ -570,17 +609,18 @@ def table(results: list[dict], args) -> str:
         f"{'on' if args.tcp_nodelay else 'off'} (cop serve: always), {args.repeat} "
         f"repetitions, median (min-max); load average before {args.load_before:.2f}"
         + (f"; pages at {args.page_load:.0f}/s during the measurement" if args.page_load else ""),
+        "(server CPU: core-seconds per second of sending, 1.00 = one core always busy)",
         "",
         "| server | clients | delivered / expected | p50 ms | p99 ms | max ms "
-        "| RSS idle MiB | KiB per idle conn |",
-        "|---|---|---|---|---|---|---|---|",
+        "| RSS idle MiB | KiB per idle conn | server CPU while sending |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r['target']} | {r['clients']} | {r['deliveries']} / {r['expected']} | "
             f"{common.spread(r['p50'])} | {common.spread(r['p99'])} | "
             f"{common.spread(r['max'], 0)} | {common.spread(r['rss_idle_mib'], 0)} | "
-            f"{common.spread(r['kib_per_conn'], 0)} |"
+            f"{common.spread(r['kib_per_conn'], 0)} | {common.spread(r['server_cpu'], 2)} |"
         )
     bare = next((r for r in results if r["target"] == "bare"), None)
     one = next((r for r in results if r["target"] == "cop"), None)

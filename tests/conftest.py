@@ -122,6 +122,8 @@ def _app_context(request):
     ctx = app.app_context()
     ctx.push()
     limiter.reset()
+    if "chat" in app.extensions:  # one app for the session, a fresh database per test
+        app.extensions["chat"].forget_history()
     try:
         yield
     finally:

@@ -56,6 +56,15 @@ class ChatState:
         self.lock = threading.RLock()
         self.last_presence_refresh = 0.0
 
+    def forget_history(self) -> None:
+        """Drop what the watchdog and the throttles remember (the tests' fresh database
+        reuses user ids, so remembered fingerprints would match users that are new)."""
+        with self.lock:
+            self.fingerprints.clear()
+            self.typing_seen.clear()
+            self.pending_presence.clear()
+            self.names_cache.clear()
+
     # -- connections -------------------------------------------------------------------
     def add(self, sid: str, user: User) -> Connection:
         conn = Connection(
