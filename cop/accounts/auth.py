@@ -65,6 +65,7 @@ def user_for_session_token(token: str | None) -> User | None:
         return None
     user.current_session_id = user_session.id
     user.current_token_id = None
+    user.current_credential_expires_at = user_session.expires_at
     user._login_token = token
     if now - user_session.last_seen_at > TOUCH_INTERVAL:
         user_session.last_seen_at = now
@@ -102,6 +103,7 @@ def user_for_api_token(raw: str | None) -> User | None:
     user = token.user
     user.current_token_id = token.id
     user.current_session_id = None
+    user.current_credential_expires_at = token.expires_at
     return user
 
 
@@ -150,6 +152,7 @@ def start_session(user: User) -> str:
     session.permanent = True
     user._login_token = token
     user.current_session_id = record.id
+    user.current_credential_expires_at = record.expires_at
     login_user(user)
     return token
 

@@ -64,9 +64,11 @@ class User(UserMixin, TimestampMixin, db.Model):
         ),
     )
 
-    # Set by the session loader: the id of the server-side session this request runs in.
+    # Set by the session loader: the id of the server-side session (or API token) this
+    # request runs in, and when that credential expires.
     current_session_id = None
     current_token_id = None
+    current_credential_expires_at = None
 
     @property
     def is_active(self) -> bool:  # Flask-Login

@@ -8,7 +8,10 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from cop import add_background_task, add_nav_item
-    from cop.chat import models  # noqa: F401 - the tables, for metadata and migrations
+    from cop.chat import (
+        access_log,
+        models,  # noqa: F401 - the tables, for metadata and migrations
+    )
     from cop.chat.api import blp as chat_api
     from cop.chat.cli import register_cli
     from cop.chat.connections import ChatState, access_watchdog
@@ -20,6 +23,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     api.register_blueprint(chat_api)
     app.extensions["chat"] = ChatState(app)
+    access_log.watch_credentials()
+    access_log.install()
     register_namespace()
     if socketio.server is not None:
         # Fit the Engine.IO packet limit to chat's largest legitimate message (the default

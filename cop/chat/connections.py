@@ -1,10 +1,13 @@
 """This process's /chat sockets: who they are, which rooms they joined, and the watchdog
 that takes them out of rooms (or disconnects them) when access ends.
 
-Handlers re-check access on every event; the watchdog covers what a socket *receives*:
-every CHAT_ACCESS_CHECK_SECONDS each process checks its own sockets' login sessions and
-API tokens (logout, revocation, deactivation -> disconnect) and, for users whose
-access-relevant data changed, their rooms (lost membership -> removed from the room).
+Handlers re-check access on every event; the watchdog covers what a socket *receives*.
+Every CHAT_ACCESS_CHECK_SECONDS each process looks whether anything access-relevant
+changed (a new row in the access-change log, cop/chat/access_log.py), or whether one of
+its sockets' credentials expired; only then does it sweep: it checks its sockets' login
+sessions and API tokens (logout, revocation, deactivation -> disconnect) and, for users
+whose access-relevant data changed, their rooms (lost membership -> removed from the room).
+A full sweep also runs every CHAT_ACCESS_FULL_SWEEP_SECONDS whatever the log says.
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ import threading
 import time
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Flask, current_app
 
 from cop.accounts.models import ApiToken, User, UserSession
-from cop.chat import events
+from cop.chat import access_log, events
 from cop.chat.models import ChatRoom
 from cop.chat.permissions import ROOM_KINDS, can_access_room
 from cop.chat.presence import LocalPresence, make_presence
@@ -39,6 +43,7 @@ class Connection:
     token_id: int | None
     rooms: dict[int, str] = field(default_factory=dict)  # room id -> kind
     connected_at: float = field(default_factory=time.monotonic)
+    expires_at: datetime | None = None  # of its login session or API token
 
 
 class ChatState:
@@ -55,12 +60,22 @@ class ChatState:
         self.names_cache: dict[int, str] = {}
         self.lock = threading.RLock()
         self.last_presence_refresh = 0.0
+        # The watchdog's gate: change-log ids seen, when the next full sweep is due, the
+        # earliest credential expiry, and whether some socket sits in a room of a kind
+        # without an access fingerprint (those are swept every pass).
+        self.seen_changes: set[int] = set()
+        self.next_full_sweep = 0.0
+        self.next_expiry: datetime | None = None
+        self.unfingerprinted = False
+        self.last_prune = time.monotonic()
 
     def forget_history(self) -> None:
         """Drop what the watchdog and the throttles remember (the tests' fresh database
         reuses user ids, so remembered fingerprints would match users that are new)."""
         with self.lock:
             self.fingerprints.clear()
+            self.seen_changes.clear()
+            self.next_full_sweep = 0.0
             self.typing_seen.clear()
             self.pending_presence.clear()
             self.names_cache.clear()
@@ -73,11 +88,17 @@ class ChatState:
             user.name,
             user.current_session_id,
             None if user.current_session_id else user.current_token_id,
+            expires_at=getattr(user, "current_credential_expires_at", None),
         )
         with self.lock:
             self.connections[sid] = conn
             self.names_cache[user.id] = user.name
+            self.note_expiry(conn.expires_at)
         return conn
+
+    def note_expiry(self, when: datetime | None) -> None:
+        if when is not None and (self.next_expiry is None or when < self.next_expiry):
+            self.next_expiry = when
 
     def get(self, sid: str) -> Connection | None:
         return self.connections.get(sid)
@@ -103,6 +124,9 @@ def enter_room(state: ChatState, conn: Connection, room: ChatRoom) -> None:
     socketio.server.enter_room(conn.sid, events.room_channel(room.id), namespace=events.NAMESPACE)
     with state.lock:
         conn.rooms[room.id] = room.kind
+        rules = ROOM_KINDS.get(room.kind)
+        if rules is None or rules.access_fingerprint is None:
+            state.unfingerprinted = True
     state.presence.add(room.id, conn.sid, conn.user_id)
     presence_touched(state, room.id, conn.user_id)
 
@@ -176,29 +200,32 @@ def _chunks(ids: list[int]):
         yield ids[i : i + CHUNK]
 
 
-def _live_credentials(conns: list[Connection]) -> tuple[set[int], set[int], dict[int, tuple]]:
-    """Session ids still open, token ids still usable, and (role, active) per user."""
+def _live_credentials(
+    conns: list[Connection],
+) -> tuple[dict[int, datetime], dict[int, datetime], dict[int, tuple]]:
+    """Session ids still open and token ids still usable (-> when they expire), and
+    (role, active) per user."""
     now = utcnow()
     session_ids = sorted({c.session_id for c in conns if c.session_id is not None})
     token_ids = sorted({c.token_id for c in conns if c.token_id is not None})
     user_ids = sorted({c.user_id for c in conns})
-    sessions: set[int] = set()
+    sessions: dict[int, datetime] = {}
     for chunk in _chunks(session_ids):
         sessions.update(
             db.session.execute(
-                sa.select(UserSession.id).where(
+                sa.select(UserSession.id, UserSession.expires_at).where(
                     UserSession.id.in_(chunk), UserSession.expires_at > now
                 )
-            ).scalars()
+            ).all()
         )
-    tokens: set[int] = set()
+    tokens: dict[int, datetime] = {}
     for chunk in _chunks(token_ids):
         tokens.update(
             db.session.execute(
-                sa.select(ApiToken.id).where(
+                sa.select(ApiToken.id, ApiToken.expires_at).where(
                     ApiToken.id.in_(chunk), ApiToken.revoked_at.is_(None), ApiToken.expires_at > now
                 )
-            ).scalars()
+            ).all()
         )
     users: dict[int, tuple] = {}
     for chunk in _chunks(user_ids):
@@ -214,14 +241,20 @@ def _live_credentials(conns: list[Connection]) -> tuple[set[int], set[int], dict
 
 
 def credential_ok(
-    conn: Connection, sessions: set[int], tokens: set[int], users: dict[int, tuple]
+    conn: Connection,
+    sessions: dict[int, datetime],
+    tokens: dict[int, datetime],
+    users: dict[int, tuple],
 ) -> bool:
+    """Whether the socket's user and credential are still good; notes when it expires."""
     role_active = users.get(conn.user_id)
     if role_active is None or not role_active[1]:
         return False
     if conn.session_id is not None:
-        return conn.session_id in sessions
-    return conn.token_id in tokens
+        conn.expires_at = sessions.get(conn.session_id)
+    else:
+        conn.expires_at = tokens.get(conn.token_id)
+    return conn.expires_at is not None
 
 
 def end_connection(state: ChatState, conn: Connection) -> None:
@@ -237,7 +270,7 @@ def end_connection(state: ChatState, conn: Connection) -> None:
 def _fingerprints(conns: list[Connection], users: dict[int, tuple]) -> dict[int, tuple]:
     by_kind: dict[str, set[int]] = {}
     for conn in conns:
-        for kind in conn.rooms.values():
+        for kind in list(conn.rooms.values()):
             by_kind.setdefault(kind, set()).add(conn.user_id)
     parts: dict[int, list] = {c.user_id: [users.get(c.user_id)] for c in conns}
     for kind, uids in sorted(by_kind.items()):
@@ -288,7 +321,7 @@ def _sweep_slice(state: ChatState, conns: list[Connection], result: dict[str, in
 
 
 def sweep(app: Flask, *, pause=None) -> dict[str, int]:
-    """One pass of the watchdog over this process's sockets. Needs an app context.
+    """A full pass of the watchdog over this process's sockets. Needs an app context.
 
     The sockets are checked in slices of CHUNK, one user's sockets always in the same
     slice; between slices `pause()` (the watchdog passes socketio.sleep(0)) lets the
@@ -312,10 +345,59 @@ def sweep(app: Flask, *, pause=None) -> dict[str, int]:
             db.session.rollback()  # no transaction (SQLite read lock) held while paused
             pause()
     state.fingerprints = prints
+    _after_sweep(state)
+    return result
+
+
+def _after_sweep(state: ChatState) -> None:
+    """What the gate needs after a full pass: the earliest expiry, and whether a socket
+    sits in a room whose kind has no access fingerprint."""
+    expiries = []
+    unfingerprinted = False
+    for conn in state.snapshot():
+        if conn.expires_at is not None:
+            expiries.append(conn.expires_at)
+        for kind in list(conn.rooms.values()):
+            rules = ROOM_KINDS.get(kind)
+            unfingerprinted = unfingerprinted or rules is None or rules.access_fingerprint is None
+    with state.lock:
+        state.next_expiry = min(expiries, default=None)
+        state.unfingerprinted = unfingerprinted
     now = time.monotonic()
     if now - state.last_presence_refresh > 20:
         state.presence.refresh()
         state.last_presence_refresh = now
+
+
+def watch_pass(app: Flask, *, pause=None) -> dict[str, int] | None:
+    """One tick of the watchdog: a full sweep when due (returns its result), else None.
+
+    Due when the access-change log has a row this process has not seen, a credential
+    expired, a socket sits in a room whose kind cannot be fingerprinted, or
+    CHAT_ACCESS_FULL_SWEEP_SECONDS passed since the last full sweep. Otherwise the pass
+    costs one query that returns the few changes of the last minutes."""
+    state = chat_state(app)
+    if not state.connections:
+        return None
+    # Read the log before sweeping: a change committed during the sweep is new next time.
+    changes = access_log.recent_change_ids()
+    due = (
+        state.unfingerprinted
+        or time.monotonic() >= state.next_full_sweep
+        or (state.next_expiry is not None and state.next_expiry <= utcnow())
+        or not changes <= state.seen_changes
+    )
+    if not due:
+        db.session.rollback()
+        return None
+    result = sweep(app, pause=pause)
+    state.seen_changes = changes
+    state.next_full_sweep = time.monotonic() + app.config.get(
+        "CHAT_ACCESS_FULL_SWEEP_SECONDS", 30.0
+    )
+    if time.monotonic() - state.last_prune > 600:
+        state.last_prune = time.monotonic()
+        access_log.prune()
     return result
 
 
@@ -327,7 +409,7 @@ def access_watchdog(app: Flask) -> None:
         try:
             with app.app_context():
                 try:
-                    sweep(app, pause=lambda: socketio.sleep(0))
+                    watch_pass(app, pause=lambda: socketio.sleep(0))
                 finally:
                     db.session.remove()
         except Exception:  # noqa: BLE001 - keep watching; the next pass may succeed

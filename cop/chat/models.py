@@ -165,6 +165,21 @@ class ChatMute(db.Model):
     __table_args__ = (sa.Index("ix_chat_mutes_room_id_user_id", "room_id", "user_id"),)
 
 
+class ChatAccessChange(db.Model):
+    """A committed change that may have taken someone's access to a room (a membership
+    removed, a token revoked, a role changed ...), written by cop/chat/access_log.py in
+    the same transaction. The access watchdog re-checks its sockets only when a new row
+    appears (or a credential expires), instead of querying every socket's rights twice a
+    second."""
+
+    __tablename__ = "chat_access_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    changed_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, nullable=False, index=True
+    )
+
+
 # The access check of a coalition room needs its coalition: load them with the rooms in one
 # more query, without the coalition's states and sectors (left lazy for pages that want them).
 WITH_COALITION = selectinload(ChatRoom.coalition).options(

@@ -9,7 +9,7 @@ editing chat.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -59,14 +59,23 @@ def register_room_kind(
     can_access: AccessPredicate,
     can_moderate: AccessPredicate,
     access_fingerprint: AccessFingerprint | None = None,
+    access_models: Mapping[type, Iterable[str] | None] | None = None,
     replace: bool = False,
 ) -> RoomKindRules:
     """Add the rules of a room kind; `replace=True` refines a kind chat registered itself
-    (the events feature replaces the placeholder "event" rule)."""
+    (the events feature replaces the placeholder "event" rule).
+
+    `access_models` names the tables `can_access` reads besides the user and the room,
+    each with the columns that matter (None: all): a deleted row, or a change to one of
+    those columns, wakes the access watchdog (cop/chat/access_log.py)."""
+    from cop.chat import access_log
+
     if key not in {k.value for k in RoomKind}:
         raise ValueError(f"unknown room kind {key!r}: add it to RoomKind and the check constraint")
     if key in ROOM_KINDS and not replace:
         raise ValueError(f"room kind {key!r} is registered already (pass replace=True)")
+    for model, columns in (access_models or {}).items():
+        access_log.watch(model, columns)
     rules = RoomKindRules(key, can_access, can_moderate, access_fingerprint)
     ROOM_KINDS[key] = rules
     return rules
@@ -142,6 +151,7 @@ register_room_kind(
     can_access=_coalition_access,
     can_moderate=_coalition_moderate,
     access_fingerprint=_coalition_fingerprint,
+    access_models={Membership: None, CoachAssignment: None},
 )
 register_room_kind(
     RoomKind.SECTOR,
@@ -157,7 +167,11 @@ register_room_kind(
 )
 # Direct messages are private to their members: nobody else reads or moderates them.
 register_room_kind(
-    RoomKind.DM, can_access=_dm_access, can_moderate=_never, access_fingerprint=_dm_fingerprint
+    RoomKind.DM,
+    can_access=_dm_access,
+    can_moderate=_never,
+    access_fingerprint=_dm_fingerprint,
+    access_models={ChatRoomMember: None},
 )
 # A placeholder until the events feature registers "open to the event's registrants".
 register_room_kind(

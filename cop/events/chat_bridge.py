@@ -2,7 +2,7 @@
 
 Chat offers the hooks events uses (cop/chat/permissions.py, cop/chat/services.py):
 - `register_room_kind("event", can_access=..., can_moderate=..., access_fingerprint=...,
-  replace=True)`: the event room is open to the event's participants (registrants with a
+  access_models=..., replace=True)`: the event room is open to the event's participants (registrants with a
   seat, the host, speakers, admins) from the time the live page opens;
 - `ensure_event_room(event_id, name)`: the room (key "event:<id>", `ref_id` = event id);
 - `archive_room(room)`: read-only after the event.
@@ -116,12 +116,19 @@ def register_room_rules() -> bool:
         return False
     from cop.chat.models import RoomKind
     from cop.chat.permissions import register_room_kind
+    from cop.coalitions.models import Membership
+    from cop.events.models import EventInvite, Registration
 
     register_room_kind(
         RoomKind.EVENT.value,
         can_access=_can_access,
         can_moderate=_can_moderate,
         access_fingerprint=_fingerprint,
+        access_models={
+            Registration: ("status", "user_id", "event_id"),
+            EventInvite: None,
+            Membership: None,
+        },
         replace=True,
     )
     return True

@@ -1,21 +1,40 @@
-"""Losing access while connected: every event re-checks, and the watchdog (one sweep here;
-every CHAT_ACCESS_CHECK_SECONDS under `cop serve`) takes sockets out of rooms or off /chat."""
+"""Losing access while connected: every event re-checks, and the watchdog (one pass here;
+every CHAT_ACCESS_CHECK_SECONDS under `cop serve`) takes sockets out of rooms or off /chat.
+
+Most tests first `settle` the watchdog (a full sweep, then a pass that must find nothing
+to do), so the pass after the change sweeps only because the access-change log
+(cop/chat/access_log.py) recorded it."""
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+
 import sqlalchemy as sa
 
-from cop.chat.connections import sweep
+from cop.chat.connections import chat_state, sweep, watch_pass
 from tests.conftest import post_form
+
+
+def settle(app) -> None:
+    watch_pass(app)
+    assert watch_pass(app) is None, "nothing changed: the gate must skip the sweep"
+
+
+def changed(app) -> dict:
+    result = watch_pass(app)
+    assert result is not None, "the access-change log did not wake the watchdog"
+    return result
 
 
 def test_logout_refuses_events_and_the_sweep_disconnects(app, chat_client, rooms):
     member = chat_client("member")
     member.join(rooms["alpha"])
+    settle(app)
     assert post_form(member.flask, "/logout", token_from="/").status_code == 303
     ack = member.send(rooms["alpha"], "still here?")
     assert ack["ok"] is False and ack["error"]["code"] == "unauthorized"
-    result = sweep(app)
+    result = changed(app)
     assert result["disconnected"] == 1
     # The logout hook tells the socket at once; the sweep then disconnects it.
     assert member.got("session_ended") == [{"reason": "logged_out"}, {"reason": "session_ended"}]
@@ -36,9 +55,10 @@ def test_revoked_token_disconnects(app, world, chat_client, api_token, rooms, db
 
     client = chat_client("member", token=api_token("member"))
     client.join(rooms["alpha"])
+    settle(app)
     revoke_api_token(world["member"], db.session.execute(sa.select(ApiToken)).scalar_one())
     assert client.send(rooms["alpha"], "x")["error"]["code"] == "unauthorized"
-    sweep(app)
+    changed(app)
     assert not client.connected
 
 
@@ -46,8 +66,9 @@ def test_deactivated_user_is_disconnected(app, world, chat_client, rooms):
     from cop.accounts.services import admin_update_user
 
     client = chat_client("member")
+    settle(app)
     admin_update_user(world["admin"], world["member"], role="member", active=False)
-    sweep(app)
+    assert changed(app)["disconnected"] == 1
     assert not client.connected
 
 
@@ -59,11 +80,12 @@ def test_removed_member_leaves_the_room_but_stays_connected(app, world, chat_cli
     member.join(rooms["alpha"])
     member.join(rooms["lounge"])
     assert sweep(app)["removed"] == 0
+    settle(app)
     membership = db.session.execute(
         sa.select(Membership).where(Membership.user_id == world["member"].id)
     ).scalar_one()
     remove_member(world["admin"], membership)
-    result = sweep(app)
+    result = changed(app)
     assert result == {"disconnected": 0, "removed": 1, "checked": 2}
     assert member.got("room_removed") == [{"room_id": rooms["alpha"].id, "reason": "access_lost"}]
     member.clear()
@@ -79,8 +101,9 @@ def test_unassigned_coach_leaves_the_room(app, world, chat_client, rooms):
 
     coach = chat_client("coach")
     coach.join(rooms["alpha"])
+    settle(app)
     unassign_coach(world["admin"], world["alpha"], world["coach"])
-    assert sweep(app)["removed"] == 1
+    assert changed(app)["removed"] == 1
 
 
 def test_nothing_changed_means_no_rechecks(app, chat_client, rooms):
@@ -151,3 +174,134 @@ def test_a_sweep_works_in_slices_and_pauses_between_them(
     remove_member(world["admin"], membership)
     result = sweep(app, pause=lambda: pauses.append(1))
     assert result == {"disconnected": 0, "removed": 2, "checked": 2}
+
+
+# ---------------------------------------------------------------- the watchdog's gate
+
+
+def _log_size(db) -> int:
+    from cop.chat.models import ChatAccessChange
+
+    db.session.expire_all()
+    return db.session.execute(sa.select(sa.func.count(ChatAccessChange.id))).scalar_one()
+
+
+def test_the_log_records_what_can_take_access_and_nothing_else(app, world, db):
+    """Deletes and access-relevant updates (ORM or bulk) are logged, in the same
+    transaction; new rows and everyday updates (last seen, names, attendance) are not."""
+    from cop.accounts.models import User
+    from cop.accounts.services import create_api_token, revoke_api_token
+    from cop.coalitions.models import Membership
+    from cop.coalitions.services import remove_member
+    from cop.core.models import utcnow
+    from tests import factories
+
+    base = _log_size(db)
+    newcomer = factories.make_user("member", coalition=world["alpha"])  # inserts
+    token, raw = create_api_token(world["member"], name="t")
+    user = db.session.get(User, world["lead"].id)
+    user.name, user.last_login_at = "Renamed Lead", utcnow()
+    token.last_used_at = utcnow()
+    db.session.commit()
+    assert _log_size(db) == base
+
+    user.role = "expert"  # a role change can take access
+    db.session.rollback()  # ... but a rolled-back change leaves nothing behind
+    assert _log_size(db) == base
+    user = db.session.get(User, world["lead"].id)
+    user.role = "expert"
+    db.session.commit()
+    assert _log_size(db) == base + 1
+
+    revoke_api_token(world["member"], token)  # an ORM update of revoked_at
+    assert _log_size(db) == base + 2
+    membership = db.session.execute(
+        sa.select(Membership).where(Membership.user_id == newcomer.id)
+    ).scalar_one()
+    remove_member(world["admin"], membership)  # an ORM delete
+    assert _log_size(db) == base + 3
+    from cop.accounts.models import UserSession
+
+    db.session.execute(sa.delete(UserSession).where(UserSession.user_id == world["coach"].id))
+    db.session.commit()  # a bulk delete (what logout runs)
+    assert _log_size(db) == base + 4
+    db.session.execute(
+        sa.update(User).where(User.id == world["coach"].id).values(bio="bulk, harmless")
+    )
+    db.session.commit()  # a bulk update of columns no rule reads
+    assert _log_size(db) == base + 4
+
+
+def test_registration_changes_count_only_when_they_can_take_a_seat(app, world, db):
+    """The events feature names its columns: cancelling counts, attendance does not."""
+    from cop.chat import access_log
+    from cop.events.models import Registration
+
+    assert access_log.watched()["event_registrations"] >= {"status", "user_id", "event_id"}
+    stmt = sa.update(Registration).values(joined_at=None, join_source="web")
+    assert access_log._statement_changes_access(stmt) is False
+    assert access_log._statement_changes_access(stmt.values(status="cancelled")) is True
+    assert access_log._statement_changes_access(sa.delete(Registration)) is True
+
+
+def test_an_idle_pass_is_one_query(app, world, chat_client, rooms, count_queries):
+    from tests import factories
+
+    for _ in range(12):
+        chat_client(factories.make_user("member", coalition=world["alpha"])).join(rooms["alpha"])
+    settle(app)
+    with count_queries() as q:
+        assert watch_pass(app) is None
+    assert q.count == 1, q.statements
+
+
+def test_an_expired_credential_wakes_the_watchdog(app, world, chat_client, rooms, db):
+    """Nothing is logged when a token simply runs out: the watchdog knows when each of its
+    sockets' credentials expires."""
+    from cop.accounts.models import ApiToken
+    from cop.accounts.services import create_api_token
+    from cop.core.models import utcnow
+
+    token, raw = create_api_token(world["member"], name="short")
+    token.expires_at = utcnow() + timedelta(seconds=1.5)
+    db.session.commit()
+    client = chat_client("member", token=raw)
+    client.join(rooms["lounge"])
+    settle(app)
+    time.sleep(1.6)
+    assert changed(app)["disconnected"] == 1
+    assert not client.connected
+    assert db.session.get(ApiToken, token.id) is not None
+
+
+def test_a_change_made_outside_the_app_is_caught_by_the_full_sweep(
+    app, world, chat_client, rooms, db, monkeypatch
+):
+    from cop.coalitions.models import Membership
+
+    monkeypatch.setitem(app.config, "CHAT_ACCESS_FULL_SWEEP_SECONDS", 0.3)
+    member = chat_client("member")
+    member.join(rooms["alpha"])
+    settle(app)
+    with db.engine.begin() as conn:  # by hand, below the ORM: nothing is logged
+        conn.execute(sa.delete(Membership).where(Membership.user_id == world["member"].id))
+    db.session.expunge_all()  # the test's user objects cache their memberships
+    assert watch_pass(app) is None
+    time.sleep(0.35)
+    assert changed(app)["removed"] == 1
+    assert member.got("room_removed")
+
+
+def test_each_process_sees_a_change_once(app, world, chat_client, rooms, db):
+    """After a sweep the change is remembered; an old change ageing out of the window
+    does not wake the watchdog."""
+    from cop.coalitions.services import unassign_coach
+
+    coach = chat_client("coach")
+    coach.join(rooms["alpha"])
+    settle(app)
+    unassign_coach(world["admin"], world["alpha"], world["coach"])
+    assert changed(app)["removed"] == 1
+    assert watch_pass(app) is None
+    chat_state(app).seen_changes.add(10**9)  # seen long ago, gone from the log since
+    assert watch_pass(app) is None
