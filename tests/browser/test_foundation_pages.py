@@ -92,6 +92,6 @@ def test_mobile_menu_and_keyboard_skip_link(session_for):
     skip = s.page.get_by_role("link", name="Skip to main content")
     assert skip.evaluate("el => el === document.activeElement")
     s.page.get_by_role("button", name="Menu").click()
-    assert s.page.get_by_role("link", name="Coalitions").is_visible()
+    expect(s.page.get_by_role("link", name="Coalitions")).to_be_visible()
     s.assert_accessible("mobile menu open")
     assert not [e for e in s.errors if "pageerror" in e], s.errors

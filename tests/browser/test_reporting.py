@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 ADMIN = "admin@demo.example.org"
 COACH = "coach@demo.example.org"
@@ -170,7 +171,8 @@ def test_a_refused_import_lists_the_bad_rows_accessibly(session_for, reporting):
         ],
     )
     s.page.get_by_role("button", name="Check and import").click()
-    assert s.page.get_by_role("heading", name=re.compile("Nothing was imported")).is_visible()
+    # The click submits the form: wait for the answer page (is_visible() does not wait).
+    expect(s.page.get_by_role("heading", name=re.compile("Nothing was imported"))).to_be_visible()
     assert s.page.get_by_role("cell", name=re.compile("no coalition “no-such”")).is_visible()
     s.assert_accessible("import refused")
 
