@@ -108,13 +108,14 @@ class Config:
         self.FORUM_POST_RATE = os.environ.get("FORUM_POST_RATE", "10 per minute")
         self.CHAT_HISTORY_PAGE_MAX = _int("CHAT_HISTORY_PAGE_MAX", 500)
         self.CHAT_TYPING_INTERVAL = float(os.environ.get("CHAT_TYPING_INTERVAL", "2"))
-        # How often each server process looks for access changes (the access-change log,
-        # expired credentials) and re-checks its sockets' sessions, tokens and rooms when
-        # there are some; and how often it re-checks all of them whatever the log says
-        # (catches changes made outside the app, e.g. by hand in psql).
+        # How often each server process re-checks its sockets' sessions, tokens and rooms.
+        # With CHAT_ACCESS_FULL_SWEEP_SECONDS > 0 (opt-in, e.g. 30) a pass re-checks only
+        # when the access-change log has a new row or a credential expired, and re-checks
+        # everything that often whatever the log says: a change made outside the app (by
+        # hand in psql) is then seen within that time, not within CHAT_ACCESS_CHECK_SECONDS.
         self.CHAT_ACCESS_CHECK_SECONDS = float(os.environ.get("CHAT_ACCESS_CHECK_SECONDS", "0.5"))
         self.CHAT_ACCESS_FULL_SWEEP_SECONDS = float(
-            os.environ.get("CHAT_ACCESS_FULL_SWEEP_SECONDS", "30")
+            os.environ.get("CHAT_ACCESS_FULL_SWEEP_SECONDS", "0")
         )
         # Presence changes are batched per room for this long (0: sent at once).
         self.CHAT_PRESENCE_INTERVAL = float(os.environ.get("CHAT_PRESENCE_INTERVAL", "1"))

@@ -379,6 +379,9 @@ def watch_pass(app: Flask, *, pause=None) -> dict[str, int] | None:
     state = chat_state(app)
     if not state.connections:
         return None
+    full_every = app.config.get("CHAT_ACCESS_FULL_SWEEP_SECONDS", 0.0)
+    if full_every <= 0:  # the gate is off (the default): sweep on every pass
+        return sweep(app, pause=pause)
     # Read the log before sweeping: a change committed during the sweep is new next time.
     changes = access_log.recent_change_ids()
     due = (
@@ -392,9 +395,7 @@ def watch_pass(app: Flask, *, pause=None) -> dict[str, int] | None:
         return None
     result = sweep(app, pause=pause)
     state.seen_changes = changes
-    state.next_full_sweep = time.monotonic() + app.config.get(
-        "CHAT_ACCESS_FULL_SWEEP_SECONDS", 30.0
-    )
+    state.next_full_sweep = time.monotonic() + full_every
     if time.monotonic() - state.last_prune > 600:
         state.last_prune = time.monotonic()
         access_log.prune()

@@ -10,10 +10,17 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from cop.chat.connections import chat_state, sweep, watch_pass
 from tests.conftest import post_form
+
+
+@pytest.fixture(autouse=True)
+def _gate_on(app, monkeypatch):
+    """The gate is opt-in (CHAT_ACCESS_FULL_SWEEP_SECONDS > 0); these tests turn it on."""
+    monkeypatch.setitem(app.config, "CHAT_ACCESS_FULL_SWEEP_SECONDS", 30.0)
 
 
 def settle(app) -> None:
@@ -305,3 +312,10 @@ def test_each_process_sees_a_change_once(app, world, chat_client, rooms, db):
     assert watch_pass(app) is None
     chat_state(app).seen_changes.add(10**9)  # seen long ago, gone from the log since
     assert watch_pass(app) is None
+
+
+def test_with_the_gate_off_every_pass_sweeps(app, chat_client, rooms, monkeypatch):
+    monkeypatch.setitem(app.config, "CHAT_ACCESS_FULL_SWEEP_SECONDS", 0)
+    chat_client("member").join(rooms["alpha"])
+    assert watch_pass(app) is not None
+    assert watch_pass(app) is not None
