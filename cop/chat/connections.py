@@ -345,11 +345,14 @@ def sweep(app: Flask, *, pause=None) -> dict[str, int]:
             db.session.rollback()  # no transaction (SQLite read lock) held while paused
             pause()
     state.fingerprints = prints
-    _after_sweep(state)
+    now = time.monotonic()
+    if now - state.last_presence_refresh > 20:
+        state.presence.refresh()
+        state.last_presence_refresh = now
     return result
 
 
-def _after_sweep(state: ChatState) -> None:
+def _note_gate_state(state: ChatState) -> None:
     """What the gate needs after a full pass: the earliest expiry, and whether a socket
     sits in a room whose kind has no access fingerprint."""
     expiries = []
@@ -363,10 +366,6 @@ def _after_sweep(state: ChatState) -> None:
     with state.lock:
         state.next_expiry = min(expiries, default=None)
         state.unfingerprinted = unfingerprinted
-    now = time.monotonic()
-    if now - state.last_presence_refresh > 20:
-        state.presence.refresh()
-        state.last_presence_refresh = now
 
 
 def watch_pass(app: Flask, *, pause=None) -> dict[str, int] | None:
@@ -394,6 +393,7 @@ def watch_pass(app: Flask, *, pause=None) -> dict[str, int] | None:
         db.session.rollback()
         return None
     result = sweep(app, pause=pause)
+    _note_gate_state(state)
     state.seen_changes = changes
     state.next_full_sweep = time.monotonic() + full_every
     if time.monotonic() - state.last_prune > 600:
